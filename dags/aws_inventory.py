@@ -1,0 +1,102 @@
+"""aws_inventory: snapshot every resource of every account and region into the lake, daily.
+
+validate_config -> plan -> extract, mapped: one task per (account, region) for the regional types
+                                     and one per (account, "global") for S3, Route 53 and CloudFront
+                        -> publish_lake (marks the lake Asset) and report (fails the run if any pair failed)
+Extraction tasks share an Airflow pool, so the number of concurrent API callers stays bounded.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from airflow.sdk import dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException
+
+from cloud_inventory import settings as inventory_settings
+from cloud_inventory.assets import LAKE_AWS
+
+SETTINGS = inventory_settings.load()
+RETRIES = dict(retries=SETTINGS.task_retries, retry_delay=timedelta(seconds=SETTINGS.retry_delay_seconds),
+               retry_exponential_backoff=True, max_retry_delay=timedelta(minutes=30))
+
+
+def _run_identity() -> tuple:
+    """(snapshot date, run id) of the running task, refusing logical dates too far in the past."""
+    from cloud_inventory.pipeline import aws_inventory as work
+
+    context = get_current_context()
+    logical_date = context.get("logical_date") or context["dag_run"].run_after
+    try:
+        snapshot_date = work.snapshot_date_for(logical_date, datetime.now(timezone.utc), inventory_settings.load())
+    except work.SnapshotDateTooOld as error:
+        raise AirflowFailException(str(error)) from None
+    return snapshot_date, context["run_id"]
+
+
+@dag(
+    dag_id="aws_inventory",
+    schedule="@daily",
+    start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    catchup=False,
+    max_active_runs=1,
+    default_args=RETRIES,
+    tags=["cloud-inventory", "aws"],
+    doc_md=__doc__,
+)
+def aws_inventory():
+    @task(retries=0)
+    def validate_config() -> dict:
+        from cloud_inventory.accounts import AccountsConfigError
+        from cloud_inventory.pipeline import aws_inventory as work
+
+        try:
+            return work.validate_config(inventory_settings.load())
+        except AccountsConfigError as error:
+            raise AirflowFailException(str(error)) from None
+
+    @task
+    def plan() -> list[dict]:
+        """One entry per (account, region) for the regional types and one per account for the global types."""
+        from cloud_inventory.pipeline import aws_inventory as work
+
+        _run_identity()
+        planned = work.plan(inventory_settings.load())
+        # Accounts that could not be planned are reported (and fail the run) after the others have run.
+        get_current_context()["ti"].xcom_push(key="unplanned", value=planned["unplanned"])
+        return planned["pairs"] + planned["globals"]
+
+    @task(pool=SETTINGS.aws_pool, map_index_template="{{ pair_label }}")
+    def extract(pair: dict) -> dict:
+        from cloud_inventory.pipeline import aws_inventory as work
+
+        get_current_context()["pair_label"] = f"{pair['account']['name']} {pair['account']['id']} {pair['region']}"
+        snapshot_date, run_id = _run_identity()
+        return work.run_pair(pair, inventory_settings.load(), snapshot_date, run_id)
+
+    @task(trigger_rule="all_done", outlets=[LAKE_AWS], retries=0)
+    def publish_lake() -> None:
+        """Marks the lake updated whatever failed: the marts show failed sources as stale, not deleted."""
+
+    @task(trigger_rule="all_done", retries=0)
+    def report(planned: list) -> dict:
+        from cloud_inventory.pipeline import aws_inventory as work
+
+        snapshot_date, run_id = _run_identity()
+        unplanned = get_current_context()["ti"].xcom_pull(task_ids="plan", key="unplanned") or []
+        summary = work.report(inventory_settings.load(), snapshot_date, run_id, list(planned))
+        print(work.format_report(summary))
+        problems = summary["failed"] + [f"{m}: no manifest (its task did not finish)"
+                                        for m in summary["missing_manifests"]]
+        problems += [f"{u['account_id']}: not planned: {u['reason']}" for u in unplanned]
+        if problems:
+            raise AirflowFailException(f"{len(problems)} source(s) not captured: " + "; ".join(problems))
+        return summary
+
+    planned = plan()
+    validate_config() >> planned
+    extracted = extract.expand(pair=planned)
+    extracted >> publish_lake()
+    extracted >> report(planned)
+
+
+aws_inventory()

@@ -1,0 +1,286 @@
+"""The accounts file: which AWS accounts to inventory, how to reach them, and their labels.
+
+Validation collects every problem, each named by account and field, before any API call is made.
+Keys never live in this file: an account that still needs its own keys names an Airflow connection.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+ROLE_ARN = re.compile(r"^arn:aws(?:-cn|-us-gov)?:iam::(?P<account>\d{12}):role/[\w+=,.@/-]{1,512}$")
+ROLE_NAME = re.compile(r"^[\w+=,.@/-]{1,64}$")
+EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
+SECRET_FIELDS = {"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "access_key", "secret_key",
+                 "secret_access_key", "password", "token"}
+ACCOUNT_FIELDS = {"id", "name", "environment", "team", "role_arn", "role_name", "external_id", "regions",
+                  "connection_id"}
+DEFAULT_FIELDS = {"role_name", "external_id", "regions", "environment", "team"}
+ORGANIZATION_FIELDS = {"management_account_id", "name", "role_arn", "role_name", "external_id", "connection_id",
+                       "member_role_name", "member_external_id", "regions", "environment_tag", "team_tag",
+                       "exclude"}
+TOP_LEVEL_FIELDS = {"defaults", "accounts", "organizations"}
+ALL_REGIONS = "all"
+
+
+class AccountsConfigError(ValueError):
+    """The accounts file is unusable; `problems` lists each one with where it is."""
+
+    def __init__(self, path: Path | str, problems: list[str]):
+        self.path = str(path)
+        self.problems = problems
+        listing = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"{self.path}: {len(problems)} problem(s) in the accounts file:\n{listing}")
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    name: str
+    environment: str = "unknown"
+    team: str = "unknown"
+    role_arn: str | None = None
+    external_id: str | None = None
+    regions: tuple[str, ...] | None = None  # None: every region enabled in the account
+    connection_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["regions"] = list(self.regions) if self.regions is not None else ALL_REGIONS
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Account:
+        regions = data.get("regions")
+        return cls(**{**data, "regions": None if regions in (None, ALL_REGIONS) else tuple(regions)})
+
+
+@dataclass(frozen=True)
+class Organization:
+    """A management account whose AWS Organizations member accounts are inventoried too."""
+
+    management: Account
+    member_role_name: str
+    member_external_id: str | None
+    regions: tuple[str, ...] | None
+    environment_tag: str = "environment"
+    team_tag: str = "team"
+    exclude: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class AccountsConfig:
+    accounts: tuple[Account, ...]
+    organizations: tuple[Organization, ...] = ()
+
+    def by_id(self) -> dict[str, Account]:
+        return {account.id: account for account in self.accounts}
+
+
+@lru_cache(maxsize=1)
+def known_regions() -> frozenset[str]:
+    """Every region botocore knows in every partition, opt-in regions included."""
+    import boto3
+
+    session = boto3.Session()
+    regions: set[str] = set()
+    for partition in session.get_available_partitions():
+        for service in ("ec2", "sts"):
+            regions.update(session.get_available_regions(service, partition_name=partition,
+                                                         allow_non_regional=False))
+    return frozenset(regions)
+
+
+def role_arn_for(account_id: str, role_name: str, partition: str = "aws") -> str:
+    return f"arn:{partition}:iam::{account_id}:role/{role_name}"
+
+
+class _Checker:
+    """Collects problems with their location instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}")
+
+    def text(self, where: str, value: Any, required: bool = False) -> str | None:
+        if value is None or value == "":
+            if required:
+                self.add(where, "is required")
+            return None
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            self.add(where, f"must be text, got {type(value).__name__}")
+            return None
+        return str(value)
+
+    def unknown_fields(self, where: str, data: dict, allowed: set[str]) -> None:
+        for key in sorted(set(data) - allowed, key=str):
+            if str(key).lower() in SECRET_FIELDS:
+                self.add(f"{where}.{key}", "credentials never go in the accounts file; "
+                                          "put the keys in an Airflow connection and name it in connection_id")
+            else:
+                self.add(f"{where}.{key}", f"unknown field (allowed: {', '.join(sorted(allowed))})")
+
+    def account_id(self, where: str, value: Any) -> str | None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            self.add(where, f"{value} is a number: write the 12-digit id in quotes (YAML drops leading zeros)")
+            return None
+        text = self.text(where, value, required=True)
+        if text is not None and not ACCOUNT_ID.match(text):
+            self.add(where, f"{text!r} is not a 12-digit AWS account id")
+            return None
+        return text
+
+    def regions(self, where: str, value: Any) -> tuple[str, ...] | None:
+        if value == ALL_REGIONS:
+            return None
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not value:
+            self.add(where, f"must be a list of regions or {ALL_REGIONS!r}")
+            return ()
+        regions = []
+        for index, region in enumerate(value):
+            if not isinstance(region, str) or region not in known_regions():
+                self.add(f"{where}[{index}]", f"unknown region {region!r}")
+            elif region in regions:
+                self.add(f"{where}[{index}]", f"region {region!r} is listed twice")
+            else:
+                regions.append(region)
+        return tuple(regions)
+
+    def role(self, where: str, account_id: str | None, data: dict, defaults: dict,
+             name_key: str = "role_name", external_key: str = "external_id") -> tuple[str | None, str | None]:
+        if "role_arn" in data and data["role_arn"] is None:
+            return None, None  # explicitly no role: the connection's own keys are used as they are
+        role_arn = self.text(f"{where}.role_arn", data.get("role_arn"))
+        role_name = self.text(f"{where}.{name_key}", data.get(name_key, defaults.get("role_name")))
+        external_id = self.text(f"{where}.{external_key}", data.get(external_key, defaults.get("external_id")))
+        if role_arn is not None:
+            match = ROLE_ARN.match(role_arn)
+            if not match:
+                self.add(f"{where}.role_arn", f"{role_arn!r} is not an IAM role ARN "
+                                              "(arn:aws:iam::<12-digit account>:role/<name>)")
+                role_arn = None
+            elif account_id and match["account"] != account_id:
+                self.add(f"{where}.role_arn", f"role is in account {match['account']}, not {account_id}")
+        elif role_name is not None:
+            if not ROLE_NAME.match(role_name):
+                self.add(f"{where}.{name_key}", f"{role_name!r} is not a valid IAM role name")
+            elif account_id:
+                role_arn = role_arn_for(account_id, role_name)
+        if external_id is not None and not EXTERNAL_ID.match(external_id):
+            self.add(f"{where}.{external_key}", "must be 2-1224 characters of letters, digits and +=,.@:/-")
+        if role_arn and external_id is None:
+            self.add(f"{where}.{external_key}", "is required when a role is assumed "
+                                                "(it guards the role against the confused-deputy problem)")
+        return role_arn, external_id
+
+
+def parse(data: Any, path: Path | str = "<accounts>") -> AccountsConfig:
+    check = _Checker()
+    if not isinstance(data, dict):
+        raise AccountsConfigError(path, ["the file must be a mapping with an 'accounts' list"])
+    check.unknown_fields("<top level>", data, TOP_LEVEL_FIELDS)
+    defaults = data.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        check.add("defaults", "must be a mapping")
+        defaults = {}
+    check.unknown_fields("defaults", defaults, DEFAULT_FIELDS)
+    default_regions = check.regions("defaults.regions", defaults["regions"]) if "regions" in defaults else None
+
+    raw_accounts = data.get("accounts") or []
+    raw_organizations = data.get("organizations") or []
+    if not isinstance(raw_accounts, list):
+        check.add("accounts", "must be a list")
+        raw_accounts = []
+    if not raw_accounts and not raw_organizations:
+        check.add("accounts", "lists no account (and no organization to discover them from)")
+
+    accounts: list[Account] = []
+    seen: dict[str, str] = {}
+    for index, raw in enumerate(raw_accounts):
+        where = f"accounts[{index}]"
+        if not isinstance(raw, dict):
+            check.add(where, "must be a mapping")
+            continue
+        account_id = check.account_id(f"{where}.id", raw.get("id"))
+        if account_id:
+            where = f"accounts[{index}] ({account_id})"
+            if account_id in seen:
+                check.add(f"{where}.id", f"duplicates {seen[account_id]}")
+            seen[account_id] = f"accounts[{index}]"
+        check.unknown_fields(where, raw, ACCOUNT_FIELDS)
+        name = check.text(f"{where}.name", raw.get("name"), required=True)
+        role_arn, external_id = check.role(where, account_id, raw, defaults)
+        connection_id = check.text(f"{where}.connection_id", raw.get("connection_id"))
+        if role_arn is None and connection_id is None:
+            check.add(where, "needs role_arn, a role_name (here or in defaults) or a connection_id")
+        regions = check.regions(f"{where}.regions", raw["regions"]) if "regions" in raw else default_regions
+        if account_id and name:
+            accounts.append(Account(
+                id=account_id, name=name,
+                environment=check.text(f"{where}.environment", raw.get("environment",
+                                                                       defaults.get("environment"))) or "unknown",
+                team=check.text(f"{where}.team", raw.get("team", defaults.get("team"))) or "unknown",
+                role_arn=role_arn, external_id=external_id, regions=regions, connection_id=connection_id,
+            ))
+
+    organizations: list[Organization] = []
+    if not isinstance(raw_organizations, list):
+        check.add("organizations", "must be a list")
+        raw_organizations = []
+    for index, raw in enumerate(raw_organizations):
+        where = f"organizations[{index}]"
+        if not isinstance(raw, dict):
+            check.add(where, "must be a mapping")
+            continue
+        check.unknown_fields(where, raw, ORGANIZATION_FIELDS)
+        management_id = check.account_id(f"{where}.management_account_id", raw.get("management_account_id"))
+        role_arn, external_id = check.role(where, management_id, raw, defaults)
+        member_role = check.text(f"{where}.member_role_name",
+                                 raw.get("member_role_name", defaults.get("role_name")), required=True)
+        member_external = check.text(f"{where}.member_external_id",
+                                     raw.get("member_external_id", defaults.get("external_id")))
+        if member_role and member_external is None:
+            check.add(f"{where}.member_external_id", "is required to assume the member role")
+        regions = check.regions(f"{where}.regions", raw["regions"]) if "regions" in raw else default_regions
+        exclude = raw.get("exclude") or []
+        for position, excluded in enumerate(exclude if isinstance(exclude, list) else [exclude]):
+            check.account_id(f"{where}.exclude[{position}]", excluded)
+        if management_id and member_role:
+            organizations.append(Organization(
+                management=Account(id=management_id, name=raw.get("name") or f"org-{management_id}",
+                                   role_arn=role_arn, external_id=external_id,
+                                   connection_id=check.text(f"{where}.connection_id", raw.get("connection_id"))),
+                member_role_name=member_role, member_external_id=member_external, regions=regions,
+                environment_tag=str(raw.get("environment_tag", "environment")),
+                team_tag=str(raw.get("team_tag", "team")),
+                exclude=frozenset(str(e) for e in (exclude if isinstance(exclude, list) else [exclude])),
+            ))
+
+    if check.problems:
+        raise AccountsConfigError(path, check.problems)
+    return AccountsConfig(accounts=tuple(accounts), organizations=tuple(organizations))
+
+
+def load(path: Path | str) -> AccountsConfig:
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise AccountsConfigError(path, [f"cannot be read: {error.strerror or error}"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "the file"
+        raise AccountsConfigError(path, [f"{where}: not valid YAML ({getattr(error, 'problem', error)})"]) from None
+    return parse(data, path)

@@ -1,0 +1,48 @@
+"""Sorting an extraction's outcome into ok / denied / failed, and keeping secrets out of messages.
+
+`denied` means we were not allowed or not able to look (access denied, region not enabled,
+service not offered there): recorded, never retried, never read as "no resources".
+Anything else is `failed`: the task fails after the pair's other types are written, and Airflow retries.
+"""
+from __future__ import annotations
+
+import re
+
+from botocore.exceptions import ClientError
+
+DENIED_CODES = frozenset({
+    "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess",
+    "AuthorizationError", "AuthorizationErrorException", "Forbidden",
+    # A region the account has not opted into answers with one of these.
+    "AuthFailure", "OptInRequired", "UnrecognizedClientException", "InvalidClientTokenId",
+    # The service or operation is not offered there.
+    "SubscriptionRequiredException", "UnsupportedOperation", "InvalidAction", "UnknownOperationException",
+})
+
+_SECRETS = (
+    (re.compile(r"\b(AKIA|ASIA|AROA|AIDA)[A-Z0-9]{12,}\b"), r"\1****"),
+    (re.compile(r"(?i)(signature|x-amz-security-token|x-amz-credential|sessiontoken|secretaccesskey"
+                r"|aws_secret_access_key|aws_session_token|password)(['\"]?\s*[=:]\s*['\"]?)[^\s&'\",;]+"),
+     r"\1\2****"),
+    (re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])"), "****"),
+)
+
+
+def redact(text: str) -> str:
+    """Mask access keys, secret keys, tokens and signatures that an error text might echo."""
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def error_code(error: BaseException) -> str:
+    if isinstance(error, ClientError):
+        return error.response.get("Error", {}).get("Code") or type(error).__name__
+    return getattr(error, "code", None) or type(error).__name__
+
+
+def classify(error: BaseException) -> tuple[str, str, str]:
+    """(status, error class, message) of an exception raised while extracting a resource type."""
+    code = error_code(error)
+    status = "denied" if isinstance(error, ClientError) and code in DENIED_CODES else "failed"
+    return status, code, redact(str(error))[:2000]

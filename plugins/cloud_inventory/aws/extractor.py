@@ -1,0 +1,242 @@
+"""The one generic extractor: runs registry entries for one (account, region) into the lake.
+
+get: boto3 paginators at each API's largest page size (adaptive retries underneath);
+transform: `to_row`; write: one Parquet partition per resource type, streamed in row groups.
+Resource types run concurrently on a small thread pool; a type whose parent type has to finish
+first (Route 53 records per zone, node groups per cluster, metrics per instance) waits for it.
+Every type ends with an Outcome (ok / denied / failed) in the pair's manifest, whatever happens.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter, defaultdict
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from typing import Any, Callable, Iterator
+
+import boto3
+from botocore.exceptions import ClientError
+
+from cloud_inventory.accounts import Account
+from cloud_inventory.aws import errors
+from cloud_inventory.aws.registry import Detail, ResourceType, TagLookup, types_for
+from cloud_inventory.aws.sessions import GLOBAL_REGION, AssumeRoleError, account_session, client_config
+from cloud_inventory.aws.transform import AWS_SCHEMA, partition_of, pick, to_row
+from cloud_inventory.lake import Lake, parquet_sink
+from cloud_inventory.manifest import Outcome, write_manifest
+from cloud_inventory.settings import Settings
+
+log = logging.getLogger(__name__)
+logging.getLogger("botocore.configprovider").setLevel(logging.WARNING)  # one "found endpoint" line per client
+GLOBAL = "global"  # the region label of global resource types' partitions
+
+
+@lru_cache(maxsize=None)
+def offered_in(service: str, region: str) -> bool:
+    """Whether botocore's endpoint data lists the service in the region (unknown regions: assume yes)."""
+    regions = boto3.Session().get_available_regions(service, partition_name=partition_of(region))
+    return not regions or region in regions
+
+
+@dataclass
+class PairResult:
+    account: Account
+    region: str
+    outcomes: list[Outcome]
+    manifest_path: str | None = None
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [outcome for outcome in self.outcomes if outcome.status == "failed"]
+
+    @property
+    def denied(self) -> list[Outcome]:
+        return [outcome for outcome in self.outcomes if outcome.status == "denied"]
+
+
+@dataclass
+class Extraction:
+    """One (account, region) or (account, global) extraction: its clients, counters and collected ids."""
+
+    account: Account
+    region: str  # a region, or GLOBAL
+    session: boto3.Session
+    settings: Settings
+    lake: Lake
+    snapshot_date: date
+    run_id: str
+    snapshot_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    collected: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
+
+    def __post_init__(self) -> None:
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._calls: Counter[str | None] = Counter()
+        self._current = threading.local()
+
+    @property
+    def account_id(self) -> str:
+        return self.account.id
+
+    @property
+    def api_region(self) -> str:
+        return GLOBAL_REGION if self.region == GLOBAL else self.region
+
+    def client(self, service: str):
+        """One client per service, shared by the threads (clients are thread-safe; creating them is not)."""
+        with self._lock:
+            if service not in self._clients:
+                client = self.session.client(service, region_name=self.api_region,
+                                              config=client_config(self.settings))
+                client.meta.events.register("before-send", self._count_request)
+                self._clients[service] = client
+            return self._clients[service]
+
+    def _count_request(self, **_: Any) -> None:
+        # Counts HTTP requests, retries included, against the resource type running on this thread.
+        with self._lock:
+            self._calls[getattr(self._current, "type", None)] += 1
+
+    # get -------------------------------------------------------------------------------------
+    def pages(self, entry: ResourceType) -> Iterator[tuple[str | None, list[Any]]]:
+        """(parent id, items) per API page, details added."""
+        if entry.fetch:
+            for items in entry.fetch(self):
+                yield None, items
+            return
+        client = self.client(entry.service)
+        params = entry.params({"account_id": self.account_id, "region": self.api_region}) if entry.params else {}
+        parents = self.collected.get(entry.parent[0], []) if entry.parent else [None]
+        for parent in parents:
+            request = {**params, entry.parent[1]: parent} if entry.parent else params
+            for page in self._paginate(client, entry, request):
+                items = pick(page, entry.items) or []
+                for detail in entry.details:
+                    items = [self._detail(client, detail, item, parent) for item in items]
+                if entry.tag_lookup and items:
+                    self._lookup_tags(client, entry.tag_lookup, items)
+                yield parent, items
+
+    @staticmethod
+    def _paginate(client, entry: ResourceType, request: dict) -> Iterator[dict]:
+        if not client.can_paginate(entry.operation):
+            yield getattr(client, entry.operation)(**request)
+            return
+        config = {"PageSize": entry.page_size} if entry.page_size else {}
+        yield from client.get_paginator(entry.operation).paginate(**request, PaginationConfig=config)
+
+    @staticmethod
+    def _detail(client, detail: Detail, item: Any, parent: str | None) -> Any:
+        try:
+            response = getattr(client, detail.operation)(**detail.params(item, parent))
+        except ClientError as error:
+            if errors.error_code(error) not in detail.missing:
+                raise
+            response = {}
+        result = pick(response, detail.result) if detail.result else response
+        if detail.into is None:
+            return result
+        return {**item, detail.into: result}
+
+    @staticmethod
+    def _lookup_tags(client, lookup: TagLookup, items: list[dict]) -> None:
+        keys = [item[lookup.key] for item in items]
+        found: dict[str, list] = {}
+        for offset in range(0, len(keys), lookup.batch):
+            response = getattr(client, lookup.operation)(**{lookup.param: keys[offset:offset + lookup.batch]})
+            for entry in pick(response, lookup.result) or []:
+                found[entry[lookup.result_key]] = entry.get("Tags", [])
+        for item in items:
+            item["Tags"] = found.get(item[lookup.key], [])
+
+    # transform + write ---------------------------------------------------------------------------
+    def run_type(self, entry: ResourceType, upstream: dict[str, Outcome]) -> Outcome:
+        self._current.type = entry.name
+        outcome = Outcome(entry.name)
+        try:
+            blocked = [upstream[name] for name in entry.upstream if name in upstream
+                       and upstream[name].status != "ok"]
+            if blocked:
+                status = "failed" if any(o.status == "failed" for o in blocked) else "denied"
+                names = ", ".join(f"{o.resource_type} ({o.status})" for o in blocked)
+                outcome.finish(status, "UpstreamNotExtracted", f"needs {names}")
+            elif self.region != GLOBAL and not offered_in(entry.service, self.region):
+                outcome.finish("denied", "UnsupportedInRegion", f"{entry.service} is not offered in {self.region}")
+            else:
+                self._write(entry, outcome)
+                outcome.finish("ok")
+        except Exception as error:  # noqa: BLE001 - every error is recorded; classify() sorts them
+            status, error_class, message = errors.classify(error)
+            outcome.finish(status, error_class, message)
+            log_method = log.warning if status == "denied" else log.error
+            log_method("%s %s %s: %s %s: %s", self.account_id, self.region, entry.name, status, error_class, message)
+        finally:
+            outcome.api_calls = self._calls[entry.name]
+        return outcome
+
+    def _write(self, entry: ResourceType, outcome: Outcome) -> None:
+        path = self.lake.aws_partition(entry.name, self.snapshot_date, self.account_id, self.region)
+        snapshot_at = datetime.now(timezone.utc)
+        with parquet_sink(self.lake, path, AWS_SCHEMA) as sink:
+            for parent, items in self.pages(entry):
+                rows = []
+                for item in items:
+                    rows.append(to_row(entry, item, account_id=self.account_id, region=self.region,
+                                       snapshot_date=self.snapshot_date, snapshot_at=snapshot_at,
+                                       run_id=self.run_id, parent_id=parent))
+                    if entry.collect:
+                        self.collected[entry.name].append(pick(item, entry.collect))
+                sink.write(rows)
+        outcome.rows = sink.rows
+        outcome.path = self.lake.uri_of(path)
+
+    def run(self, entries: list[ResourceType]) -> list[Outcome]:
+        """Every entry, concurrently, each after the types it depends on."""
+        selected = {entry.name for entry in entries}
+        pending = {entry.name: entry for entry in entries}
+        done: dict[str, Outcome] = {}
+        with ThreadPoolExecutor(max_workers=self.settings.type_concurrency,
+                                thread_name_prefix=f"extract-{self.account_id}-{self.region}") as pool:
+            running: dict = {}
+            while pending or running:
+                for name, entry in list(pending.items()):
+                    if all(up in done or up not in selected for up in entry.upstream):
+                        running[pool.submit(self.run_type, entry, dict(done))] = name
+                        del pending[name]
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    done[running.pop(future)] = future.result()
+        return [done[entry.name] for entry in entries]
+
+
+def extract_pair(account: Account, region: str, settings: Settings, lake: Lake, snapshot_date: date, run_id: str,
+                 entries: list[ResourceType] | None = None,
+                 session_factory: Callable[..., boto3.Session] = account_session) -> PairResult:
+    """Extract one account's regional types in `region` (or its global types when region is GLOBAL),
+    write each type's partition and the pair's manifest. Never raises for an AWS error: the
+    outcomes say what happened; the caller decides whether the task fails."""
+    entries = entries if entries is not None else types_for("global" if region == GLOBAL else "regional")
+    started = time.monotonic()
+    outcomes: list[Outcome] = []
+    try:
+        session = session_factory(account, GLOBAL_REGION if region == GLOBAL else region, settings)
+    except AssumeRoleError as error:
+        log.error("%s", error)
+        for entry in entries:
+            outcome = Outcome(entry.name)
+            outcome.finish("failed", f"AssumeRole.{error.code}", errors.redact(str(error)))
+            outcomes.append(outcome)
+    else:
+        extraction = Extraction(account=account, region=region, session=session, settings=settings, lake=lake,
+                                snapshot_date=snapshot_date, run_id=run_id)
+        outcomes = extraction.run(entries)
+    manifest = write_manifest(lake, snapshot_date=snapshot_date, run_id=run_id, account_id=account.id,
+                              account_name=account.name, region=region, outcomes=outcomes)
+    log.info("%s (%s) %s: %d types, %d rows, %d API calls in %.1fs", account.id, account.name, region,
+             len(outcomes), sum(o.rows for o in outcomes), sum(o.api_calls for o in outcomes),
+             time.monotonic() - started)
+    return PairResult(account=account, region=region, outcomes=outcomes, manifest_path=lake.uri_of(manifest))

@@ -1,0 +1,108 @@
+"""boto3 sessions into member accounts: sts:AssumeRole with auto-refreshing credentials.
+
+A large account can take longer than one role session, so credentials are botocore's
+DeferredRefreshableCredentials: they assume the role again shortly before they expire.
+Every client honours `AWS_ENDPOINT_URL` (botocore reads it), so the same code talks to AWS or the emulator.
+"""
+from __future__ import annotations
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import DeferredRefreshableCredentials
+from botocore.exceptions import ClientError
+
+from cloud_inventory.accounts import Account
+from cloud_inventory.settings import Settings
+
+SESSION_NAME = "cloud-inventory"
+GLOBAL_REGION = "us-east-1"  # where the global services (IAM, Route 53, CloudFront, Organizations) answer
+# Codes STS gives when its regional endpoint is not enabled for the caller; then ask the global region.
+_REGIONAL_STS_UNAVAILABLE = {"RegionDisabledException", "InvalidClientTokenId", "UnrecognizedClientException"}
+
+
+class AssumeRoleError(RuntimeError):
+    """The account's role could not be assumed; nothing in that account can be looked at."""
+
+    def __init__(self, account: Account, error: ClientError):
+        self.code = error.response.get("Error", {}).get("Code", "Unknown")
+        message = error.response.get("Error", {}).get("Message", "")
+        super().__init__(f"cannot assume {account.role_arn} in account {account.id} ({account.name}): "
+                         f"{self.code}: {message}")
+
+
+def client_config(settings: Settings, **overrides) -> Config:
+    """botocore adaptive retries (client-side rate limiting on throttles) and timeouts from settings."""
+    options = dict(
+        retries={"mode": "adaptive", "max_attempts": settings.aws_max_attempts},
+        connect_timeout=settings.aws_connect_timeout,
+        read_timeout=settings.aws_read_timeout,
+        max_pool_connections=max(10, settings.type_concurrency * 4),
+        user_agent_extra="cloud-inventory",
+    )
+    options.update(overrides)
+    return Config(**options)
+
+
+def source_session(account: Account, region: str) -> boto3.Session:
+    """The credentials we start from: an Airflow connection's keys if the account names one,
+    otherwise the default chain (the worker's instance profile, IRSA, environment)."""
+    if account.connection_id:
+        from airflow.providers.amazon.aws.hooks.base_aws import AwsGenericHook
+
+        return AwsGenericHook(aws_conn_id=account.connection_id, client_type="sts").get_session(region_name=region)
+    return boto3.Session(region_name=region)
+
+
+def _assume(account: Account, source: boto3.Session, region: str, settings: Settings) -> dict:
+    kwargs = {"RoleArn": account.role_arn, "RoleSessionName": SESSION_NAME,
+              "DurationSeconds": settings.aws_session_seconds}
+    if account.external_id:
+        kwargs["ExternalId"] = account.external_id
+    config = client_config(settings)
+    try:
+        response = source.client("sts", region_name=region, config=config).assume_role(**kwargs)
+    except ClientError as error:
+        if region == GLOBAL_REGION or error.response.get("Error", {}).get("Code") not in _REGIONAL_STS_UNAVAILABLE:
+            raise AssumeRoleError(account, error) from None
+        try:
+            response = source.client("sts", region_name=GLOBAL_REGION, config=config).assume_role(**kwargs)
+        except ClientError as retry_error:
+            raise AssumeRoleError(account, retry_error) from None
+    credentials = response["Credentials"]
+    return {
+        "access_key": credentials["AccessKeyId"],
+        "secret_key": credentials["SecretAccessKey"],
+        "token": credentials["SessionToken"],
+        "expiry_time": credentials["Expiration"].isoformat(),
+    }
+
+
+def account_session(account: Account, region: str, settings: Settings) -> boto3.Session:
+    """A session acting inside `account`, with `region` as its default region.
+
+    The role is assumed through the regional STS endpoint of `region` (falling back to the global
+    region where that endpoint is not enabled), once now so a denied role fails fast, then again
+    whenever the credentials are about to expire.
+    """
+    source = source_session(account, region)
+    if not account.role_arn:
+        return source
+    first = _assume(account, source, region, settings)
+    pending = [first]
+
+    def refresh() -> dict:
+        return pending.pop() if pending else _assume(account, source, region, settings)
+
+    botocore_session = botocore.session.get_session()
+    botocore_session._credentials = DeferredRefreshableCredentials(refresh_using=refresh,
+                                                                   method="sts-assume-role")
+    return boto3.Session(botocore_session=botocore_session, region_name=region)
+
+
+def enabled_regions(session: boto3.Session, settings: Settings) -> list[str]:
+    """The regions enabled in the session's account (opt-in regions only once opted in)."""
+    client = session.client("ec2", region_name=session.region_name or GLOBAL_REGION, config=client_config(settings))
+    response = client.describe_regions(AllRegions=False)
+    return sorted(region["RegionName"] for region in response["Regions"]
+                  if region.get("OptInStatus", "opt-in-not-required") != "not-opted-in")

@@ -1,0 +1,136 @@
+"""Turning one API item into one lake row: identity, the fields analysts filter on, and `raw`."""
+from __future__ import annotations
+
+import base64
+import json
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+import jmespath
+import pyarrow as pa
+
+from cloud_inventory.aws.registry import Field, ResourceType
+
+AWS_SCHEMA = pa.schema([
+    ("account_id", pa.string()),
+    ("region", pa.string()),
+    ("resource_type", pa.string()),
+    ("resource_id", pa.string()),
+    ("arn", pa.string()),
+    ("name", pa.string()),
+    ("tags", pa.map_(pa.string(), pa.string())),
+    ("state", pa.string()),
+    ("created_at", pa.timestamp("us", tz="UTC")),
+    ("parent_id", pa.string()),
+    ("snapshot_date", pa.date32()),
+    ("snapshot_at", pa.timestamp("us", tz="UTC")),
+    ("run_id", pa.string()),
+    ("raw", pa.string()),
+])
+
+_compiled: dict[str, jmespath.parser.ParsedResult] = {}
+
+
+def pick(item: Any, path: Field) -> Any:
+    """A value from the item: a JMESPath (compiled once) or a function."""
+    if path is None:
+        return None
+    if callable(path):
+        return path(item)
+    if path not in _compiled:
+        _compiled[path] = jmespath.compile(path)
+    return _compiled[path].search(item)
+
+
+def json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode()
+    if hasattr(value, "read"):  # a streaming body: never expected in list responses
+        return None
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def to_json(item: Any) -> str:
+    return json.dumps(item, default=json_default, sort_keys=True, separators=(",", ":"))
+
+
+def normalise_tags(tags: Any) -> dict[str, str]:
+    """Tags as a mapping, from either [{Key, Value}] (any case) or a mapping."""
+    if not tags:
+        return {}
+    if isinstance(tags, dict):
+        return {str(key): "" if value is None else str(value) for key, value in tags.items()}
+    result = {}
+    for tag in tags:
+        key = tag.get("Key", tag.get("key"))
+        if key is not None:
+            value = tag.get("Value", tag.get("value"))
+            result[str(key)] = "" if value is None else str(value)
+    return result
+
+
+def to_timestamp(value: Any) -> datetime | None:
+    """API timestamps come as datetimes, ISO text, or epoch milliseconds (CloudWatch Logs)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, tz=timezone.utc)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return None
+
+
+def partition_of(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def to_row(entry: ResourceType, item: Any, *, account_id: str, region: str, snapshot_date: date,
+           snapshot_at: datetime, run_id: str, parent_id: str | None = None) -> dict:
+    resource_id = pick(item, entry.id)
+    if resource_id is None or resource_id == "":
+        raise ValueError(f"{entry.name}: item has no id at {entry.id!r}")
+    resource_id = str(resource_id)
+    tags = normalise_tags(pick(item, entry.tags)) if entry.tags else normalise_tags(
+        item.get("Tags") if isinstance(item, dict) else None)
+    row_region = pick(item, entry.row_region) if entry.row_region else region
+    arn = entry.arn
+    if isinstance(arn, str) and "{" in arn:
+        arn = arn.format(partition=partition_of(row_region if row_region != "global" else "us-east-1"),
+                         region=row_region, account=account_id, id=resource_id)
+    else:
+        arn = pick(item, arn)
+    name = tags.get("Name") or (pick(item, entry.name_field) if entry.name_field else None)
+    state = pick(item, entry.state)
+    return {
+        "account_id": account_id,
+        "region": row_region,
+        "resource_type": entry.name,
+        "resource_id": resource_id,
+        "arn": arn,
+        "name": None if name is None else str(name),
+        "tags": tags,
+        "state": None if state is None else str(state),
+        "created_at": to_timestamp(pick(item, entry.created)),
+        "parent_id": parent_id,
+        "snapshot_date": snapshot_date,
+        "snapshot_at": snapshot_at,
+        "run_id": run_id,
+        "raw": to_json(item),
+    }

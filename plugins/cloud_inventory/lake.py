@@ -1,0 +1,129 @@
+"""The lake: date-partitioned Parquet, in a local folder or on S3, written so readers never see half a partition.
+
+Layout (design.md): <lake>/raw/aws/<resource_type>/dt=<date>/account_id=<id>/region=<region>/part-0.parquet
+Every partition is one file, written under a temporary name and moved into place when complete:
+a rename on a local disk, a copy of a finished object on S3. A rerun replaces the file whole, and
+an extraction that fails part-way leaves the previous file untouched.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from contextlib import contextmanager
+from datetime import date
+from typing import Iterator
+from urllib.parse import urlparse
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pyarrow import fs as pafs
+
+PART_FILE = "part-0.parquet"
+COMPRESSION = "zstd"
+ROW_GROUP_ROWS = 20_000
+
+
+def s3_filesystem() -> pafs.S3FileSystem:
+    """pyarrow's S3 filesystem with boto3's settings: AWS_ENDPOINT_URL, region, default credential chain."""
+    options = {"region": os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or "us-east-1"}
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        parsed = urlparse(endpoint)
+        options.update(endpoint_override=parsed.netloc, scheme=parsed.scheme or "https")
+    return pafs.S3FileSystem(**options)
+
+
+class Lake:
+    def __init__(self, uri: str):
+        self.uri = uri.rstrip("/")
+        if self.uri.startswith("s3://"):
+            self.fs: pafs.FileSystem = s3_filesystem()
+            self.root = self.uri[len("s3://"):]
+        else:
+            self.fs = pafs.LocalFileSystem()
+            self.root = os.path.abspath(self.uri)
+
+    def path(self, *parts: str) -> str:
+        return "/".join([self.root, *parts])
+
+    def aws_partition(self, resource_type: str, dt: date, account_id: str, region: str) -> str:
+        return self.path("raw", "aws", resource_type, f"dt={dt.isoformat()}", f"account_id={account_id}",
+                         f"region={region}", PART_FILE)
+
+    def aws_manifest(self, dt: date, account_id: str, region: str) -> str:
+        return self.path("manifests", "aws", f"dt={dt.isoformat()}", f"account_id={account_id}",
+                         f"region={region}", "manifest.parquet")
+
+    def uri_of(self, path: str) -> str:
+        return f"s3://{path}" if self.uri.startswith("s3://") else path
+
+    @contextmanager
+    def replacing(self, path: str) -> Iterator[str]:
+        """Yield a temporary path to write; move it onto `path` only if the block completes."""
+        directory = path.rsplit("/", 1)[0]
+        temporary = f"{path}.{uuid.uuid4().hex}.tmp"  # not *.parquet: readers' globs skip it
+        self.fs.create_dir(directory, recursive=True)
+        try:
+            yield temporary
+            self.fs.move(temporary, path)
+        finally:
+            try:
+                if self.fs.get_file_info(temporary).type != pafs.FileType.NotFound:
+                    self.fs.delete_file(temporary)
+            except OSError:
+                pass
+
+    def write_table(self, path: str, table: pa.Table) -> None:
+        with self.replacing(path) as temporary:
+            pq.write_table(table, temporary, filesystem=self.fs, compression=COMPRESSION)
+
+    def exists(self, path: str) -> bool:
+        return self.fs.get_file_info(path).type == pafs.FileType.File
+
+    def read_dataset(self, *parts: str, schema: pa.Schema | None = None) -> pa.Table | None:
+        """All Parquet files under a folder, or None when there is no such folder."""
+        import pyarrow.dataset as ds
+
+        base = self.path(*parts)
+        if self.fs.get_file_info(base).type != pafs.FileType.Directory:
+            return None
+        # Partition values are columns in our files too, so the folder names are not read back.
+        dataset = ds.dataset(base, filesystem=self.fs, format="parquet", schema=schema)
+        return dataset.to_table()
+
+
+class RowSink:
+    """Buffers rows and writes them to an open Parquet writer one row group at a time."""
+
+    def __init__(self, writer: pq.ParquetWriter, schema: pa.Schema):
+        self._writer, self._schema = writer, schema
+        self._buffer: list[dict] = []
+        self.rows = 0
+
+    def write(self, rows: list[dict]) -> None:
+        self._buffer.extend(rows)
+        if len(self._buffer) >= ROW_GROUP_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._buffer:
+            self._writer.write_table(pa.Table.from_pylist(self._buffer, schema=self._schema))
+            self.rows += len(self._buffer)
+            self._buffer = []
+
+
+@contextmanager
+def parquet_sink(lake: Lake, path: str, schema: pa.Schema) -> Iterator[RowSink]:
+    """Stream rows into one Parquet file in row groups, so an estate is never all in memory.
+
+    The file replaces `path` only when the block completes; on an error the previous file stays.
+    A block that writes no rows still leaves a file: "none exist" is an answer, not a gap.
+    """
+    with lake.replacing(path) as temporary:
+        writer = pq.ParquetWriter(temporary, schema, filesystem=lake.fs, compression=COMPRESSION)
+        sink = RowSink(writer, schema)
+        try:
+            yield sink
+            sink.flush()
+        finally:
+            writer.close()

@@ -1,0 +1,111 @@
+"""Every setting the project reads, from environment variables, in one place.
+
+Defaults run the demo estate from a fresh clone; each variable is documented in the README.
+The AWS endpoint is boto3's own `AWS_ENDPOINT_URL` and is not read here: botocore honours it.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class SettingsError(ValueError):
+    """A setting has a value the project cannot use; the message names the variable."""
+
+
+def _int(name: str, default: int, minimum: int = 0) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a whole number") from None
+    if value < minimum:
+        raise SettingsError(f"{name}={value} must be at least {minimum}")
+    return value
+
+
+def _float(name: str, default: float, minimum: float = 0.0) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number") from None
+    if value < minimum:
+        raise SettingsError(f"{name}={value} must be at least {minimum}")
+    return value
+
+
+def _location(name: str, default: Path) -> str:
+    """A local folder (made absolute) or an `s3://bucket/prefix` URI."""
+    raw = os.environ.get(name, "").strip() or str(default)
+    if "://" in raw:
+        if not raw.startswith("s3://") or len(raw) <= len("s3://"):
+            raise SettingsError(f"{name}={raw!r} must be a local folder or s3://bucket/prefix")
+        return raw.rstrip("/")
+    return str(Path(raw).expanduser().resolve())
+
+
+@dataclass(frozen=True)
+class Settings:
+    accounts_file: Path
+    lake_uri: str
+    warehouse_path: Path
+    dumps_uri: str
+    alert_emails: tuple[str, ...]
+    data_dir: Path
+    max_snapshot_age_hours: float
+    aws_pool: str
+    aws_max_attempts: int
+    aws_connect_timeout: float
+    aws_read_timeout: float
+    aws_session_seconds: int
+    type_concurrency: int
+    task_retries: int
+    retry_delay_seconds: float
+
+    @property
+    def lake_is_s3(self) -> bool:
+        return self.lake_uri.startswith("s3://")
+
+
+def load() -> Settings:
+    """Read the settings now (not at import), so tests and DAG runs see the current environment."""
+    data_dir = Path(os.environ.get("INVENTORY_DATA_DIR", "").strip() or PROJECT_ROOT / "data").resolve()
+    emails = tuple(
+        address.strip()
+        for address in os.environ.get("INVENTORY_ALERT_EMAILS", "").replace(";", ",").split(",")
+        if address.strip()
+    )
+    for address in emails:
+        if "@" not in address:
+            raise SettingsError(f"INVENTORY_ALERT_EMAILS: {address!r} is not an email address")
+    return Settings(
+        accounts_file=Path(
+            os.environ.get("INVENTORY_ACCOUNTS_FILE", "").strip()
+            or PROJECT_ROOT / "include" / "config" / "accounts.demo.yaml"
+        ).resolve(),
+        lake_uri=_location("INVENTORY_LAKE_URI", data_dir / "lake"),
+        warehouse_path=Path(
+            os.environ.get("INVENTORY_WAREHOUSE_PATH", "").strip() or data_dir / "warehouse.duckdb"
+        ).resolve(),
+        dumps_uri=os.environ.get("INVENTORY_DUMPS_URI", "").strip().rstrip("/")
+        or "s3://cloud-inventory-k8s-dumps/dumps",
+        alert_emails=emails,
+        data_dir=data_dir,
+        max_snapshot_age_hours=_float("INVENTORY_MAX_SNAPSHOT_AGE_HOURS", 24.0),
+        aws_pool=os.environ.get("INVENTORY_AWS_POOL", "").strip() or "aws_inventory",
+        aws_max_attempts=_int("INVENTORY_AWS_MAX_ATTEMPTS", 10, minimum=1),
+        aws_connect_timeout=_float("INVENTORY_AWS_CONNECT_TIMEOUT", 10.0, minimum=0.1),
+        aws_read_timeout=_float("INVENTORY_AWS_READ_TIMEOUT", 60.0, minimum=0.1),
+        aws_session_seconds=_int("INVENTORY_AWS_SESSION_SECONDS", 3600, minimum=900),
+        type_concurrency=_int("INVENTORY_TYPE_CONCURRENCY", 4, minimum=1),
+        task_retries=_int("INVENTORY_TASK_RETRIES", 3),
+        retry_delay_seconds=_float("INVENTORY_RETRY_DELAY_SECONDS", 60.0),
+    )
