@@ -263,6 +263,32 @@ def test_subprocess_latency_without_serialising():
     assert proc is not None and proc.poll() is not None  # stopped means gone
 
 
+def test_latency_and_timing_change_at_runtime(emu, sessions):
+    ec2 = client(emu, sessions[ACCT_B], "ec2")
+    try:
+        emu.set_latency(150)
+        assert emu.latency_ms == 150
+        assert json.loads(urllib.request.urlopen(f"{emu.url}/_emulator/latency").read()) == {"latency_ms": 150.0}
+        emu.reset_stats()
+        started = time.perf_counter()
+        ec2.describe_vpcs()
+        assert time.perf_counter() - started >= 0.15
+        timing = emu.timing()
+        assert set(timing["by_action"]) == {"ec2:DescribeVpcs"}
+        assert 0 < timing["handler_seconds"] < 0.15  # the added latency is not moto's time
+        assert timing["process_cpu_seconds"] >= 0
+        emu.set_latency(0)
+        started = time.perf_counter()
+        ec2.describe_vpcs()
+        assert time.perf_counter() - started < 0.15
+        with pytest.raises(RuntimeError, match="400"):
+            emu.set_latency(-1)
+        emu.reset_stats()
+        assert emu.timing()["by_action"] == {}
+    finally:
+        emu.set_latency(0)
+
+
 def test_describe_snapshots_honours_owner_ids(emu, sessions):
     ec2 = client(emu, sessions[ACCT_B], "ec2")
     vol = ec2.create_volume(AvailabilityZone="us-east-1a", Size=10)["VolumeId"]

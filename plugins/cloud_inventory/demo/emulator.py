@@ -14,6 +14,11 @@ and moto does not offer:
   ``code``/``message``/``status`` (default 400) in the protocol's own error format, so botocore
   raises ``ClientError`` with ``Error.Code == code``. For ``sts:AssumeRole`` the rule's
   ``account_id`` is compared with the account of the *target* ``RoleArn``;
+* **latency at runtime**: ``GET /_emulator/latency``, ``POST /_emulator/latency`` with
+  ``{"latency_ms": 50}`` (a benchmark seeds at 0 ms, then measures at 50 ms);
+* **handler timing** (``GET /_emulator/timing``, reset with the stats): seconds spent inside moto
+  (and the gap fillers) per action, the added latency excluded, and the server process's CPU time,
+  so a benchmark can tell the emulator's own cost from the client's;
 * **request stats** (``GET /_emulator/stats``, ``POST /_emulator/stats/reset``), keyed
   ``"<client>:<Action>"`` with boto3 client names (``ec2:DescribeInstances``,
   ``elbv2:DescribeLoadBalancers``, ``cloudwatch:GetMetricData``, ``s3:ListBuckets``);
@@ -515,6 +520,9 @@ class EmulatorApp:
         self._faults: list[dict[str, Any]] = []
         self._stats: Counter[str] = Counter()
         self._total = 0
+        self._busy: Counter[str] = Counter()  # seconds inside moto per stats key (latency excluded)
+        self._cpu_at_reset = time.process_time()
+        self._wall_at_reset = time.monotonic()
 
     # -- state ------------------------------------------------------------------------------------
     def set_faults(self, rules: list[dict[str, Any]]) -> None:
@@ -534,6 +542,32 @@ class EmulatorApp:
         with self._lock:
             self._stats.clear()
             self._total = 0
+            self._busy.clear()
+            self._cpu_at_reset = time.process_time()
+            self._wall_at_reset = time.monotonic()
+
+    def set_latency(self, latency_ms: float) -> None:
+        latency_ms = float(latency_ms)
+        if not latency_ms >= 0:  # also rejects NaN
+            raise ValueError(f"latency_ms must be >= 0, not {latency_ms!r}")
+        self.latency_s = latency_ms / 1000.0
+
+    def latency(self) -> dict[str, Any]:
+        return {"latency_ms": self.latency_s * 1000.0}
+
+    def timing(self) -> dict[str, Any]:
+        """Since the last stats reset: seconds spent handling requests (without the added latency),
+        per action, and the CPU seconds this process used (every thread: moto, werkzeug, the middleware)."""
+        with self._lock:
+            by_action = {key: round(value, 6) for key, value in sorted(self._busy.items())}
+            return {"handler_seconds": round(sum(self._busy.values()), 6), "by_action": by_action,
+                    "process_cpu_seconds": round(time.process_time() - self._cpu_at_reset, 6),
+                    "wall_seconds": round(time.monotonic() - self._wall_at_reset, 6)}
+
+    def _add_busy(self, key: str, started: float) -> None:
+        elapsed = time.perf_counter() - started
+        with self._lock:
+            self._busy[key] += elapsed
 
     # -- WSGI -------------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -542,7 +576,14 @@ class EmulatorApp:
             return self._control(environ, start_response, path)
         if self.latency_s:
             time.sleep(self.latency_s)
+        started = time.perf_counter()
         info = inspect_request(environ)
+        try:
+            return self._handle(environ, start_response, info)
+        finally:
+            self._add_busy(info.stats_key, started)
+
+    def _handle(self, environ: dict[str, Any], start_response: Callable[..., Any], info: RequestInfo) -> Iterable[bytes]:
         with self._lock:
             self._total += 1
             self._stats[info.stats_key] += 1
@@ -592,6 +633,16 @@ class EmulatorApp:
             if path == "/_emulator/stats/reset" and method == "POST":
                 self.reset_stats()
                 return reply(200, self.stats())
+            if path == "/_emulator/timing" and method == "GET":
+                return reply(200, self.timing())
+            if path == "/_emulator/latency" and method == "GET":
+                return reply(200, self.latency())
+            if path == "/_emulator/latency" and method in ("POST", "PUT"):
+                req = read_json() or {}
+                if not isinstance(req, dict) or "latency_ms" not in req:
+                    raise ValueError('expected {"latency_ms": <number>}')
+                self.set_latency(req["latency_ms"])
+                return reply(200, self.latency())
             if path == "/_emulator/backdate" and method == "POST":
                 req = read_json() or {}
                 return reply(200, backdate(str(req["account_id"]), req["region"], req["resource_id"],
@@ -750,6 +801,14 @@ class Emulator:
 
     def reset_stats(self) -> None:
         _http_json("POST", f"{self.url}/_emulator/stats/reset", {})
+
+    def set_latency(self, latency_ms: float) -> None:
+        """Change the delay added before every AWS request, from now on."""
+        _http_json("POST", f"{self.url}/_emulator/latency", {"latency_ms": latency_ms})
+        self.latency_ms = latency_ms
+
+    def timing(self) -> dict[str, Any]:
+        return _http_json("GET", f"{self.url}/_emulator/timing")
 
     def backdate(self, account_id: str, region: str, resource_id: str, days_ago: float) -> dict[str, Any]:
         return backdate_remote(self.url, account_id, region, resource_id, days_ago)
