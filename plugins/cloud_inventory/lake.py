@@ -60,9 +60,12 @@ class Lake:
     @contextmanager
     def replacing(self, path: str) -> Iterator[str]:
         """Yield a temporary path to write; move it onto `path` only if the block completes."""
-        directory = path.rsplit("/", 1)[0]
-        temporary = f"{path}.{uuid.uuid4().hex}.tmp"  # not *.parquet: readers' globs skip it
-        self.fs.create_dir(directory, recursive=True)
+        if self.uri.startswith("s3://"):
+            # Outside the partition: deleting an S3 object makes pyarrow leave a folder marker behind.
+            temporary = self.path("_tmp", f"{uuid.uuid4().hex}.tmp")
+        else:
+            temporary = f"{path}.{uuid.uuid4().hex}.tmp"  # same folder, so the rename is atomic; not *.parquet
+            self.fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
         try:
             yield temporary
             self.fs.move(temporary, path)

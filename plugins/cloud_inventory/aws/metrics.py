@@ -29,24 +29,26 @@ def statistics_window(now: datetime) -> tuple[datetime, datetime]:
 def _agent_memory_metrics(client, instance_ids: set[str]) -> Iterator[tuple[str, dict]]:
     """The agent's memory metrics of our instances, with the exact dimension set it publishes."""
     namespace, metric = AGENT_MEMORY
+    seen: set[frozenset] = set()  # moto (the emulator) lists a metric once per datapoint; AWS once
     for page in client.get_paginator("list_metrics").paginate(Namespace=namespace, MetricName=metric):
         for listed in page.get("Metrics", []):
             dimensions = {d["Name"]: d["Value"] for d in listed.get("Dimensions", [])}
-            if dimensions.get("InstanceId") in instance_ids:
+            key = frozenset(dimensions.items())
+            if dimensions.get("InstanceId") in instance_ids and key not in seen:
+                seen.add(key)
                 yield dimensions["InstanceId"], {"Namespace": namespace, "MetricName": metric,
                                                  "Dimensions": listed["Dimensions"]}
 
 
-def metric_queries(client, collected: dict[str, list[str]]) -> list[dict]:
+def metric_queries(client, resource_type: str, resource_ids: list[str]) -> list[dict]:
     """One description per (resource, metric, statistic)."""
     targets: list[tuple[str, str, dict]] = []
-    for resource_type, metrics in FIXED_METRICS.items():
-        for resource_id in collected.get(resource_type, []):
-            for namespace, metric, dimension in metrics:
-                targets.append((resource_type, resource_id, {
-                    "Namespace": namespace, "MetricName": metric,
-                    "Dimensions": [{"Name": dimension, "Value": resource_id}]}))
-    instance_ids = set(collected.get("ec2_instance", []))
+    for resource_id in resource_ids:
+        for namespace, metric, dimension in FIXED_METRICS[resource_type]:
+            targets.append((resource_type, resource_id, {
+                "Namespace": namespace, "MetricName": metric,
+                "Dimensions": [{"Name": dimension, "Value": resource_id}]}))
+    instance_ids = set(resource_ids) if resource_type == "ec2_instance" else set()
     if instance_ids:
         targets.extend(("ec2_instance", instance_id, metric)
                        for instance_id, metric in _agent_memory_metrics(client, instance_ids))
@@ -54,9 +56,10 @@ def metric_queries(client, collected: dict[str, list[str]]) -> list[dict]:
             for resource_type, resource_id, metric in targets for stat in STATISTICS]
 
 
-def fetch_daily_statistics(context) -> Iterator[list[dict]]:
+def fetch_daily_statistics(context, resource_type: str) -> Iterator[list[dict]]:
+    """Pages of daily statistics for the `resource_type` ids this extraction collected."""
     client = context.client("cloudwatch")
-    queries = metric_queries(client, context.collected)
+    queries = metric_queries(client, resource_type, context.collected.get(resource_type, []))
     start, end = statistics_window(context.snapshot_at)
     for offset in range(0, len(queries), QUERIES_PER_CALL):
         batch = queries[offset:offset + QUERIES_PER_CALL]

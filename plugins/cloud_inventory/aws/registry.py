@@ -200,16 +200,20 @@ REGISTRY: tuple[ResourceType, ...] = (
 )
 
 
-def _metrics_entry() -> ResourceType:
-    # Imported here: the fetcher lives with the CloudWatch logic, the entry stays in the registry.
+def _metrics_entries() -> tuple[ResourceType, ...]:
+    # One entry per measured type, so RDS being denied never costs the EC2 statistics.
+    from functools import partial
+
     from cloud_inventory.aws.metrics import fetch_daily_statistics
 
-    return ResourceType("cloudwatch_metric", "cloudwatch", "get_metric_data", id="ResourceId", tags=None,
-                        fetch=fetch_daily_statistics,
-                        depends_on=("ec2_instance", "rds_instance"), extra_operations=("list_metrics",))
+    return tuple(
+        ResourceType(f"{measured}_metric", "cloudwatch", "get_metric_data", id="ResourceId", tags=None,
+                     fetch=partial(fetch_daily_statistics, resource_type=measured), depends_on=(measured,),
+                     extra_operations=extra)
+        for measured, extra in (("ec2_instance", ("list_metrics",)), ("rds_instance", ())))
 
 
-REGISTRY = REGISTRY + (_metrics_entry(),)
+REGISTRY = REGISTRY + _metrics_entries()
 BY_NAME: dict[str, ResourceType] = {entry.name: entry for entry in REGISTRY}
 
 

@@ -116,10 +116,15 @@ def run_pair(pair: dict[str, Any], settings: Settings, snapshot_date: date, run_
         "failed": {o.resource_type: o.error_class for o in result.failed},
     }
     if result.failed:
-        details = "; ".join(f"{o.resource_type}: {o.error_class}: {o.error_message}" for o in result.failed)
+        by_error: dict[tuple, list[str]] = {}
+        for outcome in result.failed:
+            by_error.setdefault((outcome.error_class, outcome.error_message), []).append(outcome.resource_type)
+        details = "; ".join(f"{', '.join(types)}: {error_class}: {message}"
+                            for (error_class, message), types in by_error.items())
+        others = " (the others were written and recorded)" if len(result.failed) < len(result.outcomes) else ""
         raise ExtractionFailed(f"account {account.id} ({account.name}) region {pair['region']}: "
-                               f"{len(result.failed)} of {len(result.outcomes)} resource types failed "
-                               f"(the others were written and recorded): {details}")
+                               f"{len(result.failed)} of {len(result.outcomes)} resource types failed{others}: "
+                               f"{details}")
     return summary
 
 
