@@ -221,7 +221,10 @@ def parse(data: Any, path: Path | str = "<accounts>") -> AccountsConfig:
         name = check.text(f"{where}.name", raw.get("name"), required=True)
         role_arn, external_id = check.role(where, account_id, raw, defaults)
         connection_id = check.text(f"{where}.connection_id", raw.get("connection_id"))
-        if role_arn is None and connection_id is None:
+        # A role that was given but is invalid (or whose account id is) is already reported above.
+        role_given = (raw["role_arn"] is not None if "role_arn" in raw
+                      else raw.get("role_name", defaults.get("role_name")) is not None)
+        if role_arn is None and connection_id is None and not role_given:
             check.add(where, "needs role_arn, a role_name (here or in defaults) or a connection_id")
         regions = check.regions(f"{where}.regions", raw["regions"]) if "regions" in raw else default_regions
         if account_id and name:

@@ -82,3 +82,30 @@ def load_response(service: str, operation: str) -> dict:
 def plain_session(account, region, settings):
     """The session_factory for moto tests that need no role: the environment's (fake) keys as they are."""
     return boto3.Session(region_name=region)
+
+
+def read_partition(lake, resource_type: str, account_id: str, region: str, snapshot_date=SNAPSHOT_DATE) -> list[dict]:
+    import pyarrow.parquet as pq
+
+    path = lake.aws_partition(resource_type, snapshot_date, account_id, region)
+    rows = pq.read_table(path, filesystem=lake.fs).to_pylist()
+    for row in rows:  # a Parquet map reads back as (key, value) pairs
+        row["tags"] = dict(row["tags"]) if row["tags"] is not None else None
+    return rows
+
+
+def fake_aws_environment(monkeypatch, tmp_path) -> None:
+    """No real AWS, no inherited endpoint or INVENTORY_* settings, moto without its 1,300 bundled AMIs."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("INVENTORY_", "AWS_")) and name != "AWS_CA_BUNDLE":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    monkeypatch.setenv("INVENTORY_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("INVENTORY_AWS_MAX_ATTEMPTS", "2")  # a test never waits long on retries of a fault it set

@@ -24,7 +24,8 @@ _SECRETS = (
     (re.compile(r"(?i)(signature|x-amz-security-token|x-amz-credential|sessiontoken|secretaccesskey"
                 r"|aws_secret_access_key|aws_session_token|password)(['\"]?\s*[=:]\s*['\"]?)[^\s&'\",;]+"),
      r"\1\2****"),
-    (re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])"), "****"),
+    # 40-character secret keys; "=" may precede one (secret=...), so it does not count as part of a longer token.
+    (re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])"), "****"),
 )
 
 

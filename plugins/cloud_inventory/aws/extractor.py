@@ -15,7 +15,6 @@ from collections import Counter, defaultdict
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from functools import lru_cache
 from typing import Any, Callable, Iterator
 
 import boto3
@@ -25,7 +24,7 @@ from cloud_inventory.accounts import Account
 from cloud_inventory.aws import errors
 from cloud_inventory.aws.registry import Detail, ResourceType, TagLookup, types_for
 from cloud_inventory.aws.sessions import GLOBAL_REGION, AssumeRoleError, account_session, client_config
-from cloud_inventory.aws.transform import AWS_SCHEMA, partition_of, pick, to_row
+from cloud_inventory.aws.transform import AWS_SCHEMA, pick, to_row
 from cloud_inventory.lake import Lake, parquet_sink
 from cloud_inventory.manifest import Outcome, write_manifest
 from cloud_inventory.settings import Settings
@@ -33,13 +32,6 @@ from cloud_inventory.settings import Settings
 log = logging.getLogger(__name__)
 logging.getLogger("botocore.configprovider").setLevel(logging.WARNING)  # one "found endpoint" line per client
 GLOBAL = "global"  # the region label of global resource types' partitions
-
-
-@lru_cache(maxsize=None)
-def offered_in(service: str, region: str) -> bool:
-    """Whether botocore's endpoint data lists the service in the region (unknown regions: assume yes)."""
-    regions = boto3.Session().get_available_regions(service, partition_name=partition_of(region))
-    return not regions or region in regions
 
 
 @dataclass
@@ -164,8 +156,6 @@ class Extraction:
                 status = "failed" if any(o.status == "failed" for o in blocked) else "denied"
                 names = ", ".join(f"{o.resource_type} ({o.status})" for o in blocked)
                 outcome.finish(status, "UpstreamNotExtracted", f"needs {names}")
-            elif self.region != GLOBAL and not offered_in(entry.service, self.region):
-                outcome.finish("denied", "UnsupportedInRegion", f"{entry.service} is not offered in {self.region}")
             else:
                 self._write(entry, outcome)
                 outcome.finish("ok")

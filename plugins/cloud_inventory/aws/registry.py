@@ -56,12 +56,12 @@ class ResourceType:
     row_region: Field = None  # global types whose resources live in a region (S3 buckets)
     params: Callable[[dict], dict] | None = None  # context (account_id, region) -> request parameters
     page_size: int | None = None  # the API's largest page, so a page costs one call
-    parent: tuple[str, str, str] | None = None  # (parent type, request parameter, path in the parent item)
+    parent: tuple[str, str] | None = None  # (parent type, request parameter): one request per collected parent id
     details: tuple[Detail, ...] = ()
     tag_lookup: TagLookup | None = None
     fetch: Callable | None = None  # custom fetcher(extraction context) -> pages of items
     depends_on: tuple[str, ...] = ()  # types whose ids a custom fetcher needs
-    collect: str | None = None  # path of the value children or custom fetchers need from each item
+    collect: Field = None  # the value children or custom fetchers need from each item (also their parent_id)
     extra_operations: tuple[str, ...] = ()  # calls a custom fetcher makes besides `operation`
 
     @property
@@ -77,8 +77,9 @@ class ResourceType:
         return calls
 
 
-def _strip_prefix(prefix: str) -> Callable[[str], str]:
-    return lambda value: value[len(prefix):] if isinstance(value, str) and value.startswith(prefix) else value
+def _zone_id(item: dict) -> str:
+    # "/hostedzone/Z123" -> "Z123": the form people paste, and what records carry as parent_id.
+    return item["Id"].removeprefix("/hostedzone/")
 
 
 def _owned_by_account(key: str) -> Callable[[dict], dict]:
@@ -157,7 +158,7 @@ REGISTRY: tuple[ResourceType, ...] = (
     ResourceType("eks_nodegroup", "eks", "list_nodegroups", "nodegroups[]",
                  id=lambda item: f"{item['clusterName']}/{item['nodegroupName']}", arn="nodegroupArn",
                  name_field="nodegroupName", state="status", created="createdAt", tags="tags", page_size=100,
-                 parent=("eks_cluster", "clusterName", "name"),
+                 parent=("eks_cluster", "clusterName"),
                  details=(Detail("describe_nodegroup",
                                  lambda name, cluster: {"clusterName": cluster, "nodegroupName": name},
                                  result="nodegroup"),)),
@@ -168,13 +169,12 @@ REGISTRY: tuple[ResourceType, ...] = (
                                  result="LocationConstraint", into="BucketRegion"),
                           Detail("get_bucket_tagging", lambda item, _: {"Bucket": item["Name"]},
                                  result="TagSet", into="TagSet", missing=("NoSuchTagSet",)))),
-    ResourceType("route53_zone", "route53", "list_hosted_zones", "HostedZones[]",
-                 id=lambda item: _strip_prefix("/hostedzone/")(item["Id"]), scope="global",
+    ResourceType("route53_zone", "route53", "list_hosted_zones", "HostedZones[]", id=_zone_id, scope="global",
                  arn="arn:{partition}:route53:::hostedzone/{id}", name_field="Name", tags=None, page_size=100,
-                 collect="Id"),
+                 collect=_zone_id),
     ResourceType("route53_record", "route53", "list_resource_record_sets", "ResourceRecordSets[]", id=_record_id,
                  scope="global", name_field="Name", tags=None, page_size=300,
-                 parent=("route53_zone", "HostedZoneId", "Id")),
+                 parent=("route53_zone", "HostedZoneId")),
     ResourceType("cloudfront_distribution", "cloudfront", "list_distributions", "DistributionList.Items[]",
                  id="Id", scope="global", arn="ARN", name_field="DomainName", state="Status",
                  created="LastModifiedTime", tags=None, page_size=100),

@@ -34,7 +34,8 @@ class AssumeRoleError(RuntimeError):
 def client_config(settings: Settings, **overrides) -> Config:
     """botocore adaptive retries (client-side rate limiting on throttles) and timeouts from settings."""
     options = dict(
-        retries={"mode": "adaptive", "max_attempts": settings.aws_max_attempts},
+        # total_max_attempts counts the first try (like AWS_MAX_ATTEMPTS); botocore's max_attempts would not.
+        retries={"mode": "adaptive", "total_max_attempts": settings.aws_max_attempts},
         connect_timeout=settings.aws_connect_timeout,
         read_timeout=settings.aws_read_timeout,
         max_pool_connections=max(10, settings.type_concurrency * 4),
@@ -94,9 +95,14 @@ def account_session(account: Account, region: str, settings: Settings) -> boto3.
     def refresh() -> dict:
         return pending.pop() if pending else _assume(account, source, region, settings)
 
+    credentials = DeferredRefreshableCredentials(refresh_using=refresh, method="sts-assume-role")
+    # botocore refreshes from 15 minutes before expiry (blocking from 10): a role session of 900 s,
+    # which settings allow, would be "near expiry" from the start and assumed again on every request.
+    seconds = settings.aws_session_seconds
+    credentials._advisory_refresh_timeout = min(credentials._advisory_refresh_timeout, seconds // 3)
+    credentials._mandatory_refresh_timeout = min(credentials._mandatory_refresh_timeout, seconds // 5)
     botocore_session = botocore.session.get_session()
-    botocore_session._credentials = DeferredRefreshableCredentials(refresh_using=refresh,
-                                                                   method="sts-assume-role")
+    botocore_session._credentials = credentials
     return boto3.Session(botocore_session=botocore_session, region_name=region)
 
 

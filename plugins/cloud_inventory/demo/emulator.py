@@ -503,6 +503,45 @@ def backdate(account_id: str, region: str, resource_id: str, days_ago: float) ->
 
 
 # --------------------------------------------------------------------------------------------------
+# moto speed-ups (same answers, less CPU)
+
+_GLOB_CHARS = frozenset("*?[")
+_patched = False
+
+
+def speed_up_moto() -> None:
+    """Make moto's EC2 tag lookup per resource O(1) instead of a scan of every tag in the region.
+
+    moto renders each instance, volume, ENI, snapshot... with ``describe_tags(filters={"resource-id":
+    [id]})``, which walks all tags of the region: O(resources x tags) per Describe call, so a region of a
+    few thousand resources costs moto seconds of CPU per page. An exact single-id lookup gives the same
+    list (same order, same fields) from the per-resource dict; anything else goes to moto's own code.
+    """
+    global _patched
+    if _patched:
+        return
+    from moto.ec2.models.tags import TagBackend
+    from moto.ec2.utils import EC2_PREFIX_TO_RESOURCE, get_prefix
+
+    original = TagBackend.describe_tags
+
+    def describe_tags(self: Any, filters: dict[str, list[str]] | None = None) -> list[dict[str, str]]:
+        ids = filters.get("resource-id") if filters is not None and len(filters) == 1 else None
+        if not ids or len(ids) != 1 or not isinstance(ids[0], str) or _GLOB_CHARS & set(ids[0]):
+            return original(self, filters)
+        resource_id = ids[0]
+        tags = self.tags.get(resource_id)  # .get: never adds an empty entry to the defaultdict
+        if not tags:
+            return []
+        resource_type = EC2_PREFIX_TO_RESOURCE.get(get_prefix(resource_id), "")
+        return [{"resource_id": resource_id, "key": key, "value": value, "resource_type": resource_type}
+                for key, value in list(tags.items())]
+
+    TagBackend.describe_tags = describe_tags  # type: ignore[method-assign]
+    _patched = True
+
+
+# --------------------------------------------------------------------------------------------------
 # the WSGI middleware
 
 
@@ -514,6 +553,7 @@ class EmulatorApp:
             from moto.server import DomainDispatcherApplication, create_backend_app
 
             moto_app = DomainDispatcherApplication(create_backend_app)
+            speed_up_moto()
         self.moto_app = moto_app
         self.latency_s = max(0.0, float(latency_ms)) / 1000.0
         self._lock = threading.Lock()

@@ -1,0 +1,148 @@
+"""aws/metrics.py: daily CloudWatch statistics of the last 14 days through batched GetMetricData (moto)."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from cloud_inventory.accounts import Account
+from cloud_inventory.aws.extractor import Extraction
+from cloud_inventory.aws.metrics import (AGENT_MEMORY, DAYS, PERIOD_SECONDS, QUERIES_PER_CALL, STATISTICS,
+                                         fetch_daily_statistics, metric_queries, statistics_window)
+from cloud_inventory.aws.registry import BY_NAME
+
+from .support import RUN_ID, SNAPSHOT_DATE, read_partition
+
+REGION = "eu-west-1"
+ACCOUNT = Account(id="123456789012", name="metrics-test")
+NOW = datetime.now(timezone.utc)
+START, END = statistics_window(NOW)
+
+
+@pytest.fixture
+def run(settings, lake):
+    with mock_aws():
+        yield Extraction(account=ACCOUNT, region=REGION, session=boto3.Session(region_name=REGION),
+                         settings=settings, lake=lake, snapshot_date=SNAPSHOT_DATE, run_id=RUN_ID, snapshot_at=NOW)
+
+
+def calls_to(client, operation):
+    """The request parameters of every `operation` call the client makes (botocore's own event hook)."""
+    seen = []
+    client.meta.events.register(f"provide-client-params.{client.meta.service_model.service_name}.{operation}",
+                                lambda params, **_: seen.append(params))
+    return seen
+
+
+def put_daily(cloudwatch, namespace, metric, dimensions, days, value=lambda day: float(day)):
+    """One datapoint at noon on each of `days` days ago."""
+    cloudwatch.put_metric_data(Namespace=namespace, MetricData=[{
+        "MetricName": metric, "Dimensions": dimensions, "Value": value(day), "Unit": "Percent",
+        "Timestamp": END.replace(hour=12) - timedelta(days=day)} for day in days])
+
+
+def test_window_is_the_last_14_whole_utc_days():
+    start, end = statistics_window(datetime(2025, 3, 14, 10, 30, tzinfo=timezone.utc))
+    assert (start, end) == (datetime(2025, 2, 28, tzinfo=timezone.utc), datetime(2025, 3, 14, tzinfo=timezone.utc))
+    assert (end - start).days == DAYS == 14
+    # a non-UTC clock still gives UTC days
+    assert statistics_window(datetime(2025, 3, 14, 1, 0, tzinfo=timezone(timedelta(hours=3))))[1] == datetime(
+        2025, 3, 13, tzinfo=timezone.utc)
+
+
+def test_one_item_per_resource_metric_stat_day(run):
+    cloudwatch = run.client("cloudwatch")
+    instance = "i-0a1b2c3d4e5f60718"
+    cpu = [{"Name": "InstanceId", "Value": instance}]
+    put_daily(cloudwatch, "AWS/EC2", "CPUUtilization", cpu, days=range(1, DAYS + 1))
+    put_daily(cloudwatch, "AWS/EC2", "CPUUtilization", cpu, days=[0, DAYS + 3], value=lambda _: 99.0)  # outside
+    put_daily(cloudwatch, "AWS/RDS", "DatabaseConnections", [{"Name": "DBInstanceIdentifier", "Value": "orders-db"}],
+              days=[2, 3], value=lambda _: 0.0)
+    run.collected["ec2_instance"].append(instance)
+    run.collected["rds_instance"].append("orders-db")
+
+    items = [item for resource_type in ("ec2_instance", "rds_instance")
+             for page in fetch_daily_statistics(run, resource_type) for item in page]
+
+    ec2 = [i for i in items if i["ResourceId"] == instance]
+    assert len(ec2) == DAYS * len(STATISTICS)
+    keys = Counter((i["ResourceId"], i["MetricName"], i["Stat"], i["Timestamp"]) for i in items)
+    assert max(keys.values()) == 1  # never two items for one (resource, metric, stat, day)
+    assert all(START <= i["Timestamp"] < END for i in items)
+    assert {i["Value"] for i in ec2} == {float(day) for day in range(1, DAYS + 1)}  # 99s are outside the window
+    sample = ec2[0]
+    assert sample["ResourceType"] == "ec2_instance" and sample["Namespace"] == "AWS/EC2"
+    assert sample["Dimensions"] == cpu and sample["PeriodSeconds"] == PERIOD_SECONDS == 86400
+    connections = [i for i in items if i["MetricName"] == "DatabaseConnections"]
+    assert len(connections) == 2 * len(STATISTICS)
+    assert {i["ResourceType"] for i in connections} == {"rds_instance"} and {i["Value"] for i in connections} == {0.0}
+
+
+def test_more_than_500_queries_are_split_into_several_calls(run):
+    cloudwatch = run.client("cloudwatch")
+    requests = calls_to(cloudwatch, "GetMetricData")
+    instances = [f"i-{n:017x}" for n in range(260)]  # 260 instances x 2 statistics = 520 queries
+    run.collected["ec2_instance"].extend(instances)
+    last = instances[-1]  # in the second batch
+    put_daily(cloudwatch, "AWS/EC2", "CPUUtilization", [{"Name": "InstanceId", "Value": last}], days=[1])
+
+    items = [item for page in fetch_daily_statistics(run, "ec2_instance") for item in page]
+
+    sizes = [len(request["MetricDataQueries"]) for request in requests]
+    assert sizes == [QUERIES_PER_CALL, 520 - QUERIES_PER_CALL]
+    ids = [query["Id"] for request in requests for query in request["MetricDataQueries"]]
+    assert all(len(set(r_ids)) == len(r_ids) for r_ids in ([q["Id"] for q in r["MetricDataQueries"]] for r in requests))
+    assert ids[0] == "q0" and len(ids) == 520
+    # results of the second batch are mapped back to the right instance, not to batch one's q-numbers
+    assert {(i["ResourceId"], i["Stat"]) for i in items} == {(last, "Average"), (last, "Maximum")}
+
+
+def test_agent_memory_only_for_known_instances(run):
+    cloudwatch = run.client("cloudwatch")
+    known, stranger = "i-00000000000000aaa", "i-00000000000000bbb"
+    namespace, metric = AGENT_MEMORY
+    for instance in (known, stranger):
+        put_daily(cloudwatch, namespace, metric, [{"Name": "InstanceId", "Value": instance},
+                                                  {"Name": "ImageId", "Value": "ami-12345678"},
+                                                  {"Name": "InstanceType", "Value": "t3.micro"}], days=[1, 2])
+    run.collected["ec2_instance"].append(known)
+
+    queries = metric_queries(cloudwatch, "ec2_instance", run.collected["ec2_instance"])
+    memory = [q for q in queries if q["metric"]["Namespace"] == "CWAgent"]
+    assert {q["resource_id"] for q in memory} == {known}
+    assert {q["resource_type"] for q in memory} == {"ec2_instance"}
+    # the agent's exact dimension set, or GetMetricData finds nothing
+    assert {d["Name"] for d in memory[0]["metric"]["Dimensions"]} == {"InstanceId", "ImageId", "InstanceType"}
+    items = [item for page in fetch_daily_statistics(run, "ec2_instance") for item in page]
+    memory_items = [i for i in items if i["MetricName"] == "mem_used_percent"]
+    assert {i["ResourceId"] for i in memory_items} == {known}
+    assert len(memory_items) == 2 * len(STATISTICS)
+
+
+def test_rds_needs_no_list_metrics_and_nothing_collected_calls_nothing(run):
+    cloudwatch = run.client("cloudwatch")
+    listed = calls_to(cloudwatch, "ListMetrics")
+    fetched = calls_to(cloudwatch, "GetMetricData")
+    run.collected["rds_instance"].append("orders-db")
+    queries = metric_queries(cloudwatch, "rds_instance", run.collected["rds_instance"])
+    assert {(q["metric"]["MetricName"], q["stat"]) for q in queries} == {
+        (metric, stat) for metric in ("CPUUtilization", "DatabaseConnections") for stat in STATISTICS}
+    assert listed == []
+    assert list(fetch_daily_statistics(run, "ec2_instance")) == []  # no instances: not even ListMetrics
+    assert listed == [] and fetched == []
+
+
+def test_through_the_extractor_after_instances(run, lake):
+    ec2 = run.client("ec2")
+    instance = ec2.run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    put_daily(run.client("cloudwatch"), "AWS/EC2", "CPUUtilization", [{"Name": "InstanceId", "Value": instance}],
+              days=[1, 2, 3])
+    outcomes = run.run([BY_NAME["ec2_instance_metric"], BY_NAME["ec2_instance"]])
+    assert [o.status for o in outcomes] == ["ok", "ok"]
+    rows = read_partition(lake, "ec2_instance_metric", ACCOUNT.id, REGION)
+    assert len(rows) == 3 * len(STATISTICS) == outcomes[0].rows
+    assert {row["resource_id"] for row in rows} == {instance}
+    assert outcomes[0].api_calls >= 1

@@ -1,0 +1,125 @@
+"""settings.py: defaults that run the demo from a fresh clone, every INVENTORY_* override, errors that name the variable."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from cloud_inventory import settings as settings_module
+from cloud_inventory.settings import PROJECT_ROOT, SettingsError, load
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("INVENTORY_"):
+            monkeypatch.delenv(name)
+
+
+def test_project_root_is_the_repository():
+    assert (PROJECT_ROOT / "plugins" / "cloud_inventory" / "settings.py").is_file()
+    assert Path(settings_module.__file__).resolve().is_relative_to(PROJECT_ROOT)
+
+
+def test_defaults():
+    settings = load()
+    assert settings.accounts_file == PROJECT_ROOT / "include" / "config" / "accounts.demo.yaml"
+    assert settings.accounts_file.is_file()
+    assert settings.data_dir == PROJECT_ROOT / "data"
+    assert settings.lake_uri == str(PROJECT_ROOT / "data" / "lake")
+    assert not settings.lake_is_s3
+    assert settings.warehouse_path == PROJECT_ROOT / "data" / "warehouse.duckdb"
+    assert settings.dumps_uri == "s3://cloud-inventory-k8s-dumps/dumps"
+    assert settings.alert_emails == ()
+    assert settings.max_snapshot_age_hours == 24.0
+    assert settings.aws_pool == "aws_inventory"
+    assert settings.aws_max_attempts == 10
+    assert (settings.aws_connect_timeout, settings.aws_read_timeout) == (10.0, 60.0)
+    assert settings.aws_session_seconds == 3600
+    assert settings.type_concurrency == 4
+    assert settings.task_retries == 3
+    assert settings.retry_delay_seconds == 60.0
+
+
+def test_data_dir_moves_the_local_lake_and_warehouse(monkeypatch, tmp_path):
+    monkeypatch.setenv("INVENTORY_DATA_DIR", str(tmp_path / "d"))
+    settings = load()
+    assert settings.data_dir == tmp_path / "d"
+    assert settings.lake_uri == str(tmp_path / "d" / "lake")
+    assert settings.warehouse_path == tmp_path / "d" / "warehouse.duckdb"
+
+
+def test_read_at_call_time_not_import_time(monkeypatch):
+    first = load()
+    monkeypatch.setenv("INVENTORY_TYPE_CONCURRENCY", "9")
+    assert load().type_concurrency == 9 != first.type_concurrency
+
+
+@pytest.mark.parametrize("variable, value, attribute, expected", [
+    ("INVENTORY_MAX_SNAPSHOT_AGE_HOURS", "36.5", "max_snapshot_age_hours", 36.5),
+    ("INVENTORY_AWS_POOL", " inventory_pool ", "aws_pool", "inventory_pool"),
+    ("INVENTORY_AWS_MAX_ATTEMPTS", "3", "aws_max_attempts", 3),
+    ("INVENTORY_AWS_CONNECT_TIMEOUT", "2.5", "aws_connect_timeout", 2.5),
+    ("INVENTORY_AWS_READ_TIMEOUT", "120", "aws_read_timeout", 120.0),
+    ("INVENTORY_AWS_SESSION_SECONDS", "900", "aws_session_seconds", 900),
+    ("INVENTORY_TYPE_CONCURRENCY", "16", "type_concurrency", 16),
+    ("INVENTORY_TASK_RETRIES", "0", "task_retries", 0),
+    ("INVENTORY_RETRY_DELAY_SECONDS", "5", "retry_delay_seconds", 5.0),
+    ("INVENTORY_DUMPS_URI", "s3://drop-box/k8s/", "dumps_uri", "s3://drop-box/k8s"),
+    ("INVENTORY_LAKE_URI", "s3://my-lake/inventory/", "lake_uri", "s3://my-lake/inventory"),
+    ("INVENTORY_ALERT_EMAILS", "ops@example.com; sre@example.com,,", "alert_emails",
+     ("ops@example.com", "sre@example.com")),
+])
+def test_each_override(monkeypatch, variable, value, attribute, expected):
+    monkeypatch.setenv(variable, value)
+    assert getattr(load(), attribute) == expected
+
+
+def test_path_overrides(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("INVENTORY_ACCOUNTS_FILE", "conf/accounts.yaml")
+    monkeypatch.setenv("INVENTORY_LAKE_URI", "lake-here")
+    monkeypatch.setenv("INVENTORY_WAREHOUSE_PATH", str(tmp_path / "w" / "wh.duckdb"))
+    settings = load()
+    assert settings.accounts_file == tmp_path / "conf" / "accounts.yaml"  # made absolute
+    assert settings.lake_uri == str(tmp_path / "lake-here")
+    assert settings.warehouse_path == tmp_path / "w" / "wh.duckdb"
+
+
+def test_s3_lake(monkeypatch):
+    monkeypatch.setenv("INVENTORY_LAKE_URI", "s3://bucket")
+    settings = load()
+    assert settings.lake_uri == "s3://bucket" and settings.lake_is_s3
+
+
+def test_empty_values_mean_the_default(monkeypatch):
+    monkeypatch.setenv("INVENTORY_TYPE_CONCURRENCY", "  ")
+    monkeypatch.setenv("INVENTORY_LAKE_URI", "")
+    settings = load()
+    assert settings.type_concurrency == 4 and settings.lake_uri.endswith("/data/lake")
+
+
+@pytest.mark.parametrize("variable, value", [
+    ("INVENTORY_AWS_MAX_ATTEMPTS", "ten"),
+    ("INVENTORY_AWS_MAX_ATTEMPTS", "0"),
+    ("INVENTORY_AWS_MAX_ATTEMPTS", "2.5"),
+    ("INVENTORY_TYPE_CONCURRENCY", "0"),
+    ("INVENTORY_TASK_RETRIES", "-1"),
+    ("INVENTORY_AWS_SESSION_SECONDS", "600"),  # STS refuses role sessions under 15 minutes
+    ("INVENTORY_AWS_CONNECT_TIMEOUT", "fast"),
+    ("INVENTORY_AWS_READ_TIMEOUT", "0"),
+    ("INVENTORY_MAX_SNAPSHOT_AGE_HOURS", "-3"),
+    ("INVENTORY_RETRY_DELAY_SECONDS", "a minute"),
+    ("INVENTORY_LAKE_URI", "gs://bucket/lake"),
+    ("INVENTORY_LAKE_URI", "s3://"),
+    ("INVENTORY_ALERT_EMAILS", "ops@example.com, oncall"),
+])
+def test_bad_values_name_the_variable(monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError, match=variable):
+        load()
+
+
+def test_settings_error_is_a_value_error():
+    assert issubclass(SettingsError, ValueError)
