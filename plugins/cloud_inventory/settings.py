@@ -16,30 +16,25 @@ class SettingsError(ValueError):
     """A setting has a value the project cannot use; the message names the variable."""
 
 
-def _int(name: str, default: int, minimum: int = 0) -> int:
+def _number(name: str, default: float, minimum: float, kind: type = float):
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     try:
-        value = int(raw)
+        value = kind(raw)
     except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a whole number") from None
+        raise SettingsError(f"{name}={raw!r} is not a {'whole number' if kind is int else 'number'}") from None
     if value < minimum:
         raise SettingsError(f"{name}={value} must be at least {minimum}")
     return value
+
+
+def _int(name: str, default: int, minimum: int = 0) -> int:
+    return _number(name, default, minimum, int)
 
 
 def _float(name: str, default: float, minimum: float = 0.0) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a number") from None
-    if value < minimum:
-        raise SettingsError(f"{name}={value} must be at least {minimum}")
-    return value
+    return _number(name, default, minimum, float)
 
 
 def _location(name: str, default: Path) -> str:
