@@ -202,3 +202,20 @@ def test_old_logical_date_is_refused_and_writes_nothing(dag, estate_env):
     assert dag_run.state == "failed"
     assert states[("plan", -1)] == "failed"
     assert not (estate_env / "lake" / "raw").exists()
+
+
+def test_invalid_accounts_file_stops_the_run_before_any_api_call(dag, emulator, estate_env, monkeypatch):
+    accounts = estate_env / "accounts.yaml"
+    accounts.write_text(yaml.safe_dump({"accounts": [
+        {"id": "12345", "name": "short", "role_arn": "arn:aws:iam::12345:role/x", "external_id": "ext-1"},
+        {"id": estate.PROD, "name": "prod", "role_name": "R", "external_id": "ext-1", "regions": ["us-east-9"]}]}))
+    monkeypatch.setenv("INVENTORY_ACCOUNTS_FILE", str(accounts))
+    emulator.reset_stats()
+
+    dag_run, states = run(dag, today_midnight())
+
+    assert dag_run.state == "failed"
+    assert states[("validate_config", -1)] == "failed"
+    assert states[("plan", -1)] == "upstream_failed"
+    assert emulator.stats()["total"] == 0
+    assert not (estate_env / "lake").exists()
