@@ -6,7 +6,10 @@ Every client honours `AWS_ENDPOINT_URL` (botocore reads it), so the same code ta
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import boto3
+import botocore.loaders
 import botocore.session
 from botocore.config import Config
 from botocore.credentials import DeferredRefreshableCredentials
@@ -45,6 +48,18 @@ def client_config(settings: Settings, **overrides) -> Config:
     return Config(**options)
 
 
+@lru_cache(maxsize=1)
+def _shared_loader() -> botocore.loaders.Loader:
+    """One model loader per process: each new session would otherwise parse the service models again."""
+    return botocore.loaders.create_loader()
+
+
+def _botocore_session() -> botocore.session.Session:
+    session = botocore.session.get_session()
+    session.register_component("data_loader", _shared_loader())
+    return session
+
+
 def source_session(account: Account, region: str) -> boto3.Session:
     """The credentials we start from: an Airflow connection's keys if the account names one,
     otherwise the default chain (the worker's instance profile, IRSA, environment)."""
@@ -52,7 +67,7 @@ def source_session(account: Account, region: str) -> boto3.Session:
         from airflow.providers.amazon.aws.hooks.base_aws import AwsGenericHook
 
         return AwsGenericHook(aws_conn_id=account.connection_id, client_type="sts").get_session(region_name=region)
-    return boto3.Session(region_name=region)
+    return boto3.Session(botocore_session=_botocore_session(), region_name=region)
 
 
 def _assume(account: Account, source: boto3.Session, region: str, settings: Settings) -> dict:
@@ -101,7 +116,7 @@ def account_session(account: Account, region: str, settings: Settings) -> boto3.
     seconds = settings.aws_session_seconds
     credentials._advisory_refresh_timeout = min(credentials._advisory_refresh_timeout, seconds // 3)
     credentials._mandatory_refresh_timeout = min(credentials._mandatory_refresh_timeout, seconds // 5)
-    botocore_session = botocore.session.get_session()
+    botocore_session = _botocore_session()
     botocore_session._credentials = credentials
     return boto3.Session(botocore_session=botocore_session, region_name=region)
 
