@@ -219,3 +219,34 @@ def test_invalid_accounts_file_stops_the_run_before_any_api_call(dag, emulator, 
     assert states[("plan", -1)] == "upstream_failed"
     assert emulator.stats()["total"] == 0
     assert not (estate_env / "lake").exists()
+
+
+def test_throttling_is_retried_by_botocore_then_by_airflow_and_nothing_is_lost(emulator, estate_env, monkeypatch):
+    from airflow.dag_processing.dagbag import DagBag
+
+    monkeypatch.setenv("INVENTORY_TASK_RETRIES", "1")  # read when the DAG file is parsed
+    monkeypatch.setenv("INVENTORY_RETRY_DELAY_SECONDS", "0")
+    monkeypatch.setenv("INVENTORY_AWS_MAX_ATTEMPTS", "3")
+    retrying_dag = DagBag(dag_folder=str(PROJECT_ROOT / "dags")).get_dag("aws_inventory")
+    accounts = estate_env / "accounts.yaml"
+    accounts.write_text(yaml.safe_dump({
+        "defaults": {"role_name": estate.DEMO_ROLE_NAME, "external_id": estate.DEMO_EXTERNAL_ID},
+        "accounts": [{"id": estate.PROD, "name": "prod", "regions": ["us-east-1"]}]}))
+    monkeypatch.setenv("INVENTORY_ACCOUNTS_FILE", str(accounts))
+    # Four throttled answers: botocore's three attempts on the first try, one more on Airflow's retry.
+    emulator.set_faults([{"account_id": estate.PROD, "service": "ec2", "action": "DescribeInstances",
+                          "code": "Throttling", "message": "Rate exceeded", "status": 400, "times": 4}])
+    logical_date = today_midnight()
+
+    dag_run = retrying_dag.test(logical_date=logical_date)
+
+    assert dag_run.state == "success"
+    regional = next(ti for ti in dag_run.get_task_instances() if ti.task_id == "extract" and ti.map_index == 0)
+    assert regional.try_number == 2
+    manifest = read_manifests(Lake(str(estate_env / "lake")), logical_date.date()).to_pylist()
+    instances = next(r for r in manifest if r["resource_type"] == "ec2_instance")
+    assert (instances["status"], instances["api_calls"]) == ("ok", 2)  # one throttled, one answered
+    rows, _ = lake_rows(estate_env / "lake", logical_date.date().isoformat())
+    described = assumed_ec2(emulator, estate.PROD, "us-east-1").describe_instances()
+    assert {r["resource_id"] for r in rows if r["resource_type"] == "ec2_instance"} == {
+        i["InstanceId"] for r in described["Reservations"] for i in r["Instances"]}

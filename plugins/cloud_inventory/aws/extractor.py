@@ -112,7 +112,7 @@ class Extraction:
                 for detail in entry.details:
                     items = self._details(entry, client, detail, items, parent)
                 if entry.tag_lookup and items:
-                    self._lookup_tags(client, entry.tag_lookup, items)
+                    self.lookup_tags(client, entry.tag_lookup, items)
                 yield parent, items
 
     @staticmethod
@@ -126,16 +126,16 @@ class Extraction:
     def _details(self, entry: ResourceType, client, detail: Detail, items: list, parent: str | None) -> list:
         """One detail call per item, several at once (a thousand buckets are a thousand calls), in order."""
         if len(items) <= 1:
-            return [self._detail(client, detail, item, parent) for item in items]
+            return [self.detail(client, detail, item, parent) for item in items]
 
         def one(item: Any) -> Any:
             self._current.type = entry.name  # count the call against this type on the helper thread
-            return self._detail(client, detail, item, parent)
+            return self.detail(client, detail, item, parent)
 
         return list(self._detail_pool.map(one, items))
 
     @staticmethod
-    def _detail(client, detail: Detail, item: Any, parent: str | None) -> Any:
+    def detail(client, detail: Detail, item: Any, parent: str | None) -> Any:
         try:
             response = getattr(client, detail.operation)(**detail.params(item, parent))
         except ClientError as error:
@@ -148,7 +148,7 @@ class Extraction:
         return {**item, detail.into: result}
 
     @staticmethod
-    def _lookup_tags(client, lookup: TagLookup, items: list[dict]) -> None:
+    def lookup_tags(client, lookup: TagLookup, items: list[dict]) -> None:
         keys = [item[lookup.key] for item in items]
         found: dict[str, list] = {}
         for offset in range(0, len(keys), lookup.batch):

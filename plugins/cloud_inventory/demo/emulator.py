@@ -324,7 +324,7 @@ def _rule_matches(rule: dict[str, Any], info: RequestInfo) -> bool:
 def _validate_rules(rules: Any) -> list[dict[str, Any]]:
     if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
         raise ValueError("fault rules must be a JSON list of objects")
-    allowed = {"account_id", "service", "action", "region", "code", "message", "status"}
+    allowed = {"account_id", "service", "action", "region", "code", "message", "status", "times"}
     out = []
     for rule in rules:
         unknown = set(rule) - allowed
@@ -332,6 +332,8 @@ def _validate_rules(rules: Any) -> list[dict[str, Any]]:
             raise ValueError(f"unknown fault rule keys: {sorted(unknown)}")
         if not rule.get("code"):
             raise ValueError("a fault rule needs a 'code'")
+        if "times" in rule and (not isinstance(rule["times"], int) or rule["times"] < 1):
+            raise ValueError("'times' must be a whole number of requests, at least 1")
         out.append(dict(rule))
     return out
 
@@ -627,7 +629,9 @@ class EmulatorApp:
         with self._lock:
             self._total += 1
             self._stats[info.stats_key] += 1
-            rule = next((r for r in self._faults if _rule_matches(r, info)), None)
+            rule = next((r for r in self._faults if _rule_matches(r, info) and r.get("times", 1) > 0), None)
+            if rule is not None and "times" in rule:
+                rule["times"] -= 1  # a transient fault: answers the next `times` matching requests only
         if rule is not None:
             status, headers, body = error_response(
                 info, str(rule["code"]), str(rule.get("message") or rule["code"]), int(rule.get("status") or 400)
