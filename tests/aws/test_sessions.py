@@ -174,3 +174,15 @@ def test_regional_sts_not_enabled_falls_back_to_the_global_region(endpoint, sett
     assert session.region_name == "ap-east-1"
     assert session.client("sts", region_name="us-east-1").get_caller_identity()["Account"] == "250000000005"
     assert endpoint.stats()["by_action"]["sts:AssumeRole"] == 2  # the regional attempt, then us-east-1
+
+
+@pytest.mark.parametrize("value", [
+    "2026-11-21T06:43:29.000Z", "2026-11-21T06:43:29Z", "2026-11-21T06:43:29.123456+00:00",
+    "2026-11-21T06:43:29.12345678Z", "2026-11-21T06:43:29", "Sat, 21 Nov 2026 06:43:29 GMT",
+    1763700000, 1763700000.5, "1763700000.5"])
+def test_fast_timestamp_parser_agrees_with_botocores(value):
+    from botocore.utils import parse_timestamp
+
+    from cloud_inventory.aws.sessions import fast_timestamp
+
+    assert fast_timestamp(value) == parse_timestamp(value)

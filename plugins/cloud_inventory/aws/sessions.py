@@ -6,6 +6,7 @@ Every client honours `AWS_ENDPOINT_URL` (botocore reads it), so the same code ta
 """
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 
 import boto3
@@ -14,6 +15,7 @@ import botocore.session
 from botocore.config import Config
 from botocore.credentials import DeferredRefreshableCredentials
 from botocore.exceptions import ClientError
+from botocore.utils import parse_timestamp
 
 from cloud_inventory.accounts import Account
 from cloud_inventory.settings import Settings
@@ -54,9 +56,21 @@ def _shared_loader() -> botocore.loaders.Loader:
     return botocore.loaders.create_loader()
 
 
+def fast_timestamp(value):
+    """AWS's ISO-8601 timestamps through datetime.fromisoformat (Python 3.11 reads them all), which is
+    many times faster than botocore's dateutil-based default: a third of the CPU spent parsing EC2 pages."""
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)  # naive when the text has no offset, as botocore's is
+        except ValueError:
+            pass
+    return parse_timestamp(value)
+
+
 def _botocore_session() -> botocore.session.Session:
     session = botocore.session.get_session()
     session.register_component("data_loader", _shared_loader())
+    session.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=fast_timestamp)
     return session
 
 
