@@ -90,3 +90,26 @@ def test_redact_keeps_ordinary_text():
             "arn:aws:sts::123456789012:assumed-role/InventoryReadOnly/cloud-inventory is not authorized "
             "to perform ec2:DescribeInstances on i-0a1b2c3d4e5f60718")
     assert redact(text) == text
+
+
+def test_a_service_without_an_endpoint_in_the_region_is_denied_as_unsupported():
+    """A region that lacks a service has no host name for it; botocore fails to resolve it."""
+    import boto3
+    from botocore.config import Config
+
+    client = boto3.client("sagemaker", region_name="us-east-1", endpoint_url="https://api.sagemaker.region.invalid",
+                          config=Config(retries={"total_max_attempts": 1}))
+    with pytest.raises(Exception) as raised:
+        client.list_endpoints()
+    assert classify(raised.value)[:2] == ("denied", "UnsupportedInRegion")
+
+
+def test_a_refused_connection_is_a_failure_to_retry():
+    import boto3
+    from botocore.config import Config
+
+    client = boto3.client("sagemaker", region_name="us-east-1", endpoint_url="http://127.0.0.1:9",
+                          config=Config(retries={"total_max_attempts": 1}))
+    with pytest.raises(Exception) as raised:
+        client.list_endpoints()
+    assert classify(raised.value)[0] == "failed"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import boto3
@@ -16,7 +16,9 @@ from cloud_inventory.accounts import Account
 from cloud_inventory.aws.extractor import GLOBAL, extract_pair
 from cloud_inventory.aws.registry import BY_NAME
 from cloud_inventory.demo.emulator import Emulator
+from cloud_inventory.lake import Lake
 from cloud_inventory.manifest import read_manifests
+from cloud_inventory.settings import load
 
 from .support import ACCESS_KEY, RUN_ID, SECRET_KEY, SNAPSHOT_DATE, read_partition
 
@@ -238,3 +240,16 @@ def test_credentials_never_reach_the_lake(emu, settings, lake):
         assert secret not in text
     assert not re.search(r"\bASIA[A-Z0-9]{16}\b", text)  # no session's access key at all
     assert "denied for AKIA****" in text  # the message is kept, the key masked
+
+
+def test_an_unreachable_sts_is_recorded_for_every_type_not_raised(tmp_path, monkeypatch):
+    """A network failure before the account is entered still leaves a manifest saying so."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens on the discard port
+    monkeypatch.setenv("INVENTORY_AWS_MAX_ATTEMPTS", "1")
+    account = Account(id="999999999991", name="unreachable", role_arn="arn:aws:iam::999999999991:role/R",
+                      external_id="ext-1")
+    lake = Lake(str(tmp_path))
+    result = extract_pair(account, "us-east-1", load(), lake, date(2026, 11, 21), "run-x")
+
+    assert {(o.status, o.error_class) for o in result.outcomes} == {("failed", "AssumeRole.EndpointConnectionError")}
+    assert len(read_manifests(lake, date(2026, 11, 21))) == len(result.outcomes)

@@ -7,8 +7,9 @@ Anything else is `failed`: the task fails after the pair's other types are writt
 from __future__ import annotations
 
 import re
+import socket
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EndpointConnectionError
 
 DENIED_CODES = frozenset({
     "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess",
@@ -42,8 +43,25 @@ def error_code(error: BaseException) -> str:
     return getattr(error, "code", None) or type(error).__name__
 
 
+def endpoint_does_not_exist(error: BaseException) -> bool:
+    """The service has no endpoint in that region: its host name does not resolve (EAI_NONAME).
+
+    Only meaningful after the role was assumed through the same network: a general outage fails there first.
+    """
+    if not isinstance(error, EndpointConnectionError):
+        return False
+    cause = error.kwargs.get("error")
+    while cause is not None:
+        if isinstance(cause, socket.gaierror) and cause.errno == socket.EAI_NONAME:
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 def classify(error: BaseException) -> tuple[str, str, str]:
     """(status, error class, message) of an exception raised while extracting a resource type."""
+    if endpoint_does_not_exist(error):
+        return "denied", "UnsupportedInRegion", redact(str(error))[:2000]
     code = error_code(error)
     status = "denied" if isinstance(error, ClientError) and code in DENIED_CODES else "failed"
     return status, code, redact(str(error))[:2000]

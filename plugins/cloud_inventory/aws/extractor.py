@@ -227,11 +227,13 @@ def extract_pair(account: Account, region: str, settings: Settings, lake: Lake, 
     outcomes: list[Outcome] = []
     try:
         session = session_factory(account, GLOBAL_REGION if region == GLOBAL else region, settings)
-    except AssumeRoleError as error:
-        log.error("%s", error)
+    except Exception as error:  # noqa: BLE001 - denied, unreachable STS, bad connection: the account is not entered
+        code = error.code if isinstance(error, AssumeRoleError) else errors.error_code(error)
+        message = errors.redact(str(error))
+        log.error("%s %s: cannot enter the account: %s", account.id, region, message)
         for entry in entries:
             outcome = Outcome(entry.name)
-            outcome.finish("failed", f"AssumeRole.{error.code}", errors.redact(str(error)))
+            outcome.finish("failed", f"AssumeRole.{code}", message)
             outcomes.append(outcome)
     else:
         extraction = Extraction(account=account, region=region, session=session, settings=settings, lake=lake,
