@@ -9,6 +9,7 @@ fetcher (CloudWatch statistics). Adding a resource type is adding an entry here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Literal
 
 from botocore import xform_name
@@ -221,6 +222,7 @@ def types_for(scope: Scope) -> list[ResourceType]:
     return [entry for entry in REGISTRY if entry.scope == scope]
 
 
+@lru_cache(maxsize=None)
 def iam_action(service: str, operation: str) -> str:
     """The IAM action a boto3 call needs, e.g. ('elbv2', 'describe_tags') -> 'elasticloadbalancing:DescribeTags'."""
     import botocore.session
