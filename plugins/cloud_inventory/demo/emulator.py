@@ -714,11 +714,11 @@ def _quiet_handler() -> type:
     return QuietMotoRequestHandler
 
 
-def make_emulator_server(port: int = 0, latency_ms: float = 0) -> tuple[Any, EmulatorApp]:
+def make_emulator_server(port: int = 0, latency_ms: float = 0, host: str = "127.0.0.1") -> tuple[Any, EmulatorApp]:
     from werkzeug.serving import make_server
 
     app = EmulatorApp(latency_ms=latency_ms)
-    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_quiet_handler())
+    server = make_server(host, port, app, threaded=True, request_handler=_quiet_handler())
     server.daemon_threads = True
     return server, app
 
@@ -874,12 +874,14 @@ def backdate_remote(endpoint_url: str, account_id: str, region: str, resource_id
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cloud_inventory.demo.emulator", description=__doc__.split("\n")[0])
-    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)")
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (0: any free port)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (0.0.0.0 only inside a container network, e.g. docker compose)")
     parser.add_argument("--latency-ms", type=float, default=0, help="delay added before every AWS request")
     parser.add_argument("--seed-demo", action="store_true", help="seed the demo estate (day 0) before announcing")
     args = parser.parse_args(argv)
 
-    server, _app = make_emulator_server(args.port, args.latency_ms)
+    server, _app = make_emulator_server(args.port, args.latency_ms, args.host)
     url = f"http://127.0.0.1:{server.server_port}"
 
     def on_signal(signum: int, _frame: Any) -> None:
