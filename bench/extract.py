@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -118,7 +118,6 @@ def minimum_calls(p: estate.Plan, tally: estate.Tally) -> Counter:
 def warm_backends(url: str, p: estate.Plan) -> None:
     """One cheap call per (account, region, service): moto builds each backend on first use (seconds for
     some services); that set-up is not AWS's round trip and belongs to neither run."""
-    import boto3
 
     from cloud_inventory.aws.extractor import GLOBAL
     from cloud_inventory.aws.registry import REGISTRY

@@ -35,7 +35,7 @@ def stack(tmp_path_factory):
         with native.NativeStack(tmp_path_factory.mktemp("topology"), emulator.env()) as running:
             running.timings["emulator"] = emulator_seconds
             yield running
-            print(f"\ntopology timings (s): " + ", ".join(f"{k}={v:.1f}" for k, v in running.timings.items()))
+            print("\ntopology timings (s): " + ", ".join(f"{k}={v:.1f}" for k, v in running.timings.items()))
 
 
 def _healthy(stack: native.NativeStack):

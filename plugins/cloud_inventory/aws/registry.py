@@ -14,8 +14,9 @@ from typing import Any, Callable, Literal
 
 from botocore import xform_name
 
+from cloud_inventory.values import Field
+
 Scope = Literal["regional", "global"]
-Field = str | Callable[[Any], Any] | None  # a JMESPath into the item, or a function of the item
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,13 @@
 """Turning one API item into one lake row: identity, the fields analysts filter on, and `raw`."""
 from __future__ import annotations
 
-import base64
-import json
-from datetime import date, datetime, timezone
-from decimal import Decimal
+from datetime import date, datetime
 from typing import Any
 
-import jmespath
 import pyarrow as pa
 
-from cloud_inventory.aws.registry import Field, ResourceType
+from cloud_inventory.aws.registry import ResourceType
+from cloud_inventory.values import pick, to_json, to_timestamp  # noqa: F401 - re-exported for callers
 
 AWS_SCHEMA = pa.schema([
     ("account_id", pa.string()),
@@ -29,38 +26,6 @@ AWS_SCHEMA = pa.schema([
     ("raw", pa.string()),
 ])
 
-_compiled: dict[str, jmespath.parser.ParsedResult] = {}
-
-
-def pick(item: Any, path: Field) -> Any:
-    """A value from the item: a JMESPath (compiled once) or a function."""
-    if path is None:
-        return None
-    if callable(path):
-        return path(item)
-    if path not in _compiled:
-        _compiled[path] = jmespath.compile(path)
-    return _compiled[path].search(item)
-
-
-def json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, (bytes, bytearray)):
-        return base64.b64encode(value).decode()
-    if hasattr(value, "read"):  # a streaming body: never expected in list responses
-        return None
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
-def to_json(item: Any) -> str:
-    return json.dumps(item, default=json_default, sort_keys=True, separators=(",", ":"))
-
-
 def normalise_tags(tags: Any) -> dict[str, str]:
     """Tags as a mapping, from either [{Key, Value}] (any case) or a mapping."""
     if not tags:
@@ -74,23 +39,6 @@ def normalise_tags(tags: Any) -> dict[str, str]:
             value = tag.get("Value", tag.get("value"))
             result[str(key)] = "" if value is None else str(value)
     return result
-
-
-def to_timestamp(value: Any) -> datetime | None:
-    """API timestamps come as datetimes, ISO text, or epoch milliseconds (CloudWatch Logs)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, tz=timezone.utc)
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-    return None
 
 
 def partition_of(region: str) -> str:

@@ -18,6 +18,7 @@ import jmespath
 import pyarrow as pa
 
 from cloud_inventory.k8s.quantity import QuantityError, parse_quantity, total
+from cloud_inventory.values import pick, to_timestamp  # noqa: F401 - pick is part of this module's API
 
 Path = str | Callable[[dict], Any]  # a JMESPath into the object, or a function of it
 
@@ -64,16 +65,6 @@ class Kind:
 
 # --- conversions ---------------------------------------------------------------------------------
 
-def to_timestamp(value: Any) -> datetime | None:
-    """Kubernetes times are RFC 3339 (`2026-11-20T08:00:00Z`, MicroTime with fractions); null stays null."""
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def _quantity(value: Any):
     try:
         return parse_quantity(value)
@@ -102,17 +93,6 @@ def _text_map(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
     return {str(key): "" if item is None else str(item) for key, item in value.items()}
-
-
-_compiled: dict[str, Any] = {}
-
-
-def pick(obj: dict, path: Path) -> Any:
-    if callable(path):
-        return path(obj)
-    if path not in _compiled:
-        _compiled[path] = jmespath.compile(path)
-    return _compiled[path].search(obj)
 
 
 def _get(obj: Any, *keys: str) -> Any:
