@@ -236,3 +236,33 @@ def test_organization_problems():
 def test_quoted_ids_survive_yaml():
     text = 'accounts:\n  - id: "012345678901"\n    name: zero\n    role_name: R\n    external_id: ext-id\n'
     assert parse(yaml.safe_load(text)).accounts[0].id == "012345678901"
+
+
+def test_clusters_are_tied_to_an_account_region_and_dump_interval():
+    config = load(PROJECT_ROOT / "include" / "config" / "accounts.demo.yaml")
+    assert [(c.name, c.account_id, c.region, c.dump_interval_minutes, c.stale_after) for c in config.clusters] == [
+        ("prod-eks", "111111111111", "us-east-1", 15, 45), ("stg-eks", "222222222222", "us-east-1", 15, 45)]
+    example = load(PROJECT_ROOT / "include" / "config" / "accounts.example.yaml")
+    assert example.clusters[0].stale_after == 60
+
+
+def test_every_cluster_problem_is_reported_with_its_cluster_and_field():
+    with pytest.raises(AccountsConfigError) as raised:
+        parse({
+            "accounts": [{"id": "111111111111", "name": "a", "connection_id": "c"}],
+            "clusters": [
+                {"name": "Bad_Name", "account_id": 123, "region": "mars-1", "dump_interval_minutes": 0, "color": "x"},
+                {"name": "ok", "account_id": "111111111111", "region": "us-east-1", "stale_after_minutes": 5},
+                {"name": "ok", "account_id": "999999999999", "region": "us-east-1"}]})
+    problems = raised.value.problems
+    assert problems == [
+        "clusters[0] (Bad_Name).name: must be lower-case letters, digits and '-', at most 63 (a DNS label)",
+        "clusters[0] (Bad_Name).color: unknown field (allowed: account_id, dump_interval_minutes, name, region, "
+        "stale_after_minutes)",
+        "clusters[0] (Bad_Name).account_id: 123 is a number: write the 12-digit id in quotes (YAML drops leading zeros)",
+        "clusters[0] (Bad_Name).region: unknown region 'mars-1'",
+        "clusters[0] (Bad_Name).dump_interval_minutes: 0 must be a whole number of minutes, at least 1",
+        "clusters[1] (ok).stale_after_minutes: 5 is shorter than the dump interval (15)",
+        "clusters[2] (ok).name: is listed twice",
+        "clusters (ok).account_id: 999999999999 is not one of the accounts in this file",
+    ]

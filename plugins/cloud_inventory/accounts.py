@@ -25,7 +25,9 @@ DEFAULT_FIELDS = {"role_name", "external_id", "regions", "environment", "team"}
 ORGANIZATION_FIELDS = {"management_account_id", "name", "role_arn", "role_name", "external_id", "connection_id",
                        "member_role_name", "member_external_id", "regions", "environment_tag", "team_tag",
                        "exclude"}
-TOP_LEVEL_FIELDS = {"defaults", "accounts", "organizations"}
+CLUSTER_FIELDS = {"name", "account_id", "region", "dump_interval_minutes", "stale_after_minutes"}
+CLUSTER_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")  # what the bastion script accepts
+TOP_LEVEL_FIELDS = {"defaults", "accounts", "organizations", "clusters"}
 ALL_REGIONS = "all"
 
 
@@ -75,9 +77,25 @@ class Organization:
 
 
 @dataclass(frozen=True)
+class Cluster:
+    """A Kubernetes cluster whose bastion drops dumps: tied to its AWS account, and how often it dumps."""
+
+    name: str
+    account_id: str
+    region: str
+    dump_interval_minutes: int = 15
+    stale_after_minutes: int | None = None  # None: three missed dumps
+
+    @property
+    def stale_after(self) -> int:
+        return self.stale_after_minutes or 3 * self.dump_interval_minutes
+
+
+@dataclass(frozen=True)
 class AccountsConfig:
     accounts: tuple[Account, ...]
     organizations: tuple[Organization, ...] = ()
+    clusters: tuple[Cluster, ...] = ()
 
     def by_id(self) -> dict[str, Account]:
         return {account.id: account for account in self.accounts}
@@ -269,9 +287,59 @@ def parse(data: Any, path: Path | str = "<accounts>") -> AccountsConfig:
                 exclude=frozenset(str(e) for e in (exclude if isinstance(exclude, list) else [exclude])),
             ))
 
+    clusters = _clusters(check, data.get("clusters") or [])
+    if not organizations:  # with an organization, members are only known once discovered
+        known = {account.id for account in accounts}
+        for index, cluster in enumerate(clusters):
+            if cluster.account_id not in known:
+                check.add(f"clusters ({cluster.name}).account_id",
+                          f"{cluster.account_id} is not one of the accounts in this file")
     if check.problems:
         raise AccountsConfigError(path, check.problems)
-    return AccountsConfig(accounts=tuple(accounts), organizations=tuple(organizations))
+    return AccountsConfig(accounts=tuple(accounts), organizations=tuple(organizations), clusters=tuple(clusters))
+
+
+def _minutes(check: _Checker, where: str, value: Any, default: int | None) -> int | None:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        check.add(where, f"{value!r} must be a whole number of minutes, at least 1")
+        return default
+    return value
+
+
+def _clusters(check: _Checker, raw_clusters: Any) -> list[Cluster]:
+    if not isinstance(raw_clusters, list):
+        check.add("clusters", "must be a list")
+        return []
+    clusters: list[Cluster] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_clusters):
+        where = f"clusters[{index}]"
+        if not isinstance(raw, dict):
+            check.add(where, "must be a mapping")
+            continue
+        name = check.text(f"{where}.name", raw.get("name"), required=True)
+        if name is not None:
+            where = f"clusters[{index}] ({name})"
+            if not CLUSTER_NAME.match(name):
+                check.add(f"{where}.name", "must be lower-case letters, digits and '-', at most 63 (a DNS label)")
+            elif name in seen:
+                check.add(f"{where}.name", "is listed twice")
+            seen.add(name)
+        check.unknown_fields(where, raw, CLUSTER_FIELDS)
+        account_id = check.account_id(f"{where}.account_id", raw.get("account_id"))
+        region = check.text(f"{where}.region", raw.get("region"), required=True)
+        if region is not None and region not in known_regions():
+            check.add(f"{where}.region", f"unknown region {region!r}")
+        interval = _minutes(check, f"{where}.dump_interval_minutes", raw.get("dump_interval_minutes"), 15)
+        stale_after = _minutes(check, f"{where}.stale_after_minutes", raw.get("stale_after_minutes"), None)
+        if stale_after is not None and interval is not None and stale_after < interval:
+            check.add(f"{where}.stale_after_minutes", f"{stale_after} is shorter than the dump interval ({interval})")
+        if name and account_id and region:
+            clusters.append(Cluster(name=name, account_id=account_id, region=region, dump_interval_minutes=interval,
+                                    stale_after_minutes=stale_after))
+    return clusters
 
 
 def load(path: Path | str) -> AccountsConfig:
