@@ -31,7 +31,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-ROLE_NAME = "InventoryReadOnly"
+from cloud_inventory.demo.estate import assumed_session, role_arn  # noqa: F401 - role_arn is used by extract.py
+
 EXTERNAL_ID = "cloud-inventory-bench"
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2", "us-west-2", "eu-central-1", "ap-northeast-1",
            "us-east-2", "eu-north-1", "ca-central-1", "sa-east-1")
@@ -69,10 +70,6 @@ BASE = {
 }
 # never scaled below these (an estate still has its NAT gateways when small)
 FIXED = {"vpcs", "nat_gateways", "eks_clusters", "zones", "amis", "distributions", "rds_snapshots"}
-
-
-def role_arn(account_id: str) -> str:
-    return f"arn:aws:iam::{account_id}:role/{ROLE_NAME}"
 
 
 def account_ids(n: int) -> list[str]:
@@ -129,12 +126,7 @@ class Tally:
 
 
 def _session(url: str, account: str, region: str) -> boto3.Session:
-    sts = boto3.client("sts", endpoint_url=url, region_name=region, aws_access_key_id="testing",
-                       aws_secret_access_key="testing", config=SEED_CONFIG)
-    creds = sts.assume_role(RoleArn=role_arn(account), RoleSessionName="bench-seed",
-                            ExternalId=EXTERNAL_ID)["Credentials"]
-    return boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                         aws_session_token=creds["SessionToken"], region_name=region)
+    return assumed_session(url, account, region, external_id=EXTERNAL_ID, config=SEED_CONFIG)
 
 
 def _tags(name: str, team: str, env: str, **extra: str) -> list[dict[str, str]]:

@@ -36,7 +36,8 @@ def s3_filesystem() -> pafs.S3FileSystem:
 class Lake:
     def __init__(self, uri: str):
         self.uri = uri.rstrip("/")
-        if self.uri.startswith("s3://"):
+        self.is_s3 = self.uri.startswith("s3://")
+        if self.is_s3:
             self.fs: pafs.FileSystem = s3_filesystem()
             self.root = self.uri[len("s3://"):]
         else:
@@ -55,12 +56,12 @@ class Lake:
                          f"region={region}", "manifest.parquet")
 
     def uri_of(self, path: str) -> str:
-        return f"s3://{path}" if self.uri.startswith("s3://") else path
+        return f"s3://{path}" if self.is_s3 else path
 
     @contextmanager
     def replacing(self, path: str) -> Iterator[str]:
         """Yield a temporary path to write; move it onto `path` only if the block completes."""
-        if self.uri.startswith("s3://"):
+        if self.is_s3:
             # Outside the partition: deleting an S3 object makes pyarrow leave a folder marker behind.
             temporary = self.path("_tmp", f"{uuid.uuid4().hex}.tmp")
         else:
@@ -69,12 +70,13 @@ class Lake:
         try:
             yield temporary
             self.fs.move(temporary, path)
-        finally:
+        except BaseException:
             try:
                 if self.fs.get_file_info(temporary).type != pafs.FileType.NotFound:
                     self.fs.delete_file(temporary)
             except OSError:
                 pass
+            raise
 
     def write_table(self, path: str, table: pa.Table) -> None:
         with self.replacing(path) as temporary:

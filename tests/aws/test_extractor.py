@@ -10,12 +10,10 @@ from pathlib import Path
 
 import boto3
 import pyarrow.parquet as pq
-import pytest
 
 from cloud_inventory.accounts import Account
 from cloud_inventory.aws.extractor import GLOBAL, extract_pair
 from cloud_inventory.aws.registry import BY_NAME
-from cloud_inventory.demo.emulator import Emulator
 from cloud_inventory.lake import Lake
 from cloud_inventory.manifest import read_manifests
 from cloud_inventory.settings import load
@@ -23,21 +21,6 @@ from cloud_inventory.settings import load
 from .support import ACCESS_KEY, RUN_ID, SECRET_KEY, SNAPSHOT_DATE, read_partition
 
 REGION = "eu-west-1"
-
-
-@pytest.fixture(scope="module")
-def emulator():
-    with Emulator(in_process=True) as emu:
-        yield emu
-
-
-@pytest.fixture
-def emu(emulator, monkeypatch):
-    monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.url)
-    emulator.set_faults([])
-    emulator.reset_stats()
-    yield emulator
-    emulator.set_faults([])
 
 
 def account(account_id, name="test"):

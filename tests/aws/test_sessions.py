@@ -12,7 +12,6 @@ from cloud_inventory.accounts import Account
 from cloud_inventory.aws import sessions
 from cloud_inventory.aws.sessions import (SESSION_NAME, AssumeRoleError, account_session, client_config,
                                           enabled_regions)
-from cloud_inventory.demo.emulator import Emulator
 from cloud_inventory.settings import load as load_settings
 
 from .support import ACCESS_KEY, SECRET_KEY
@@ -125,34 +124,20 @@ def test_enabled_regions(moto, settings):
     assert regions == sorted(regions) and {"us-east-1", "eu-west-1"} <= set(regions)
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    with Emulator(in_process=True) as emu:
-        yield emu
-
-
-@pytest.fixture
-def endpoint(emulator, monkeypatch):
-    monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.url)
-    emulator.set_faults([])
-    yield emulator
-    emulator.set_faults([])
-
-
-def test_aws_endpoint_url_is_honoured(endpoint, settings):
-    endpoint.reset_stats()
+def test_aws_endpoint_url_is_honoured(emu, settings):
+    emu.reset_stats()
     account = Account(id="230000000003", name="endpoint", role_arn="arn:aws:iam::230000000003:role/R",
                       external_id="ext-id")
     session = account_session(account, "eu-west-1", settings)
     sts = session.client("sts")
-    assert sts.meta.endpoint_url == endpoint.url
+    assert sts.meta.endpoint_url == emu.url
     assert sts.get_caller_identity()["Account"] == "230000000003"
-    stats = endpoint.stats()["by_action"]
+    stats = emu.stats()["by_action"]
     assert stats["sts:AssumeRole"] == 1 and stats["sts:GetCallerIdentity"] == 1  # they went to the emulator
 
 
-def test_denied_role_raises_assume_role_error(endpoint, settings):
-    endpoint.set_faults([{"service": "sts", "action": "AssumeRole", "account_id": "240000000004",
+def test_denied_role_raises_assume_role_error(emu, settings):
+    emu.set_faults([{"service": "sts", "action": "AssumeRole", "account_id": "240000000004",
                           "code": "AccessDenied", "status": 403,
                           "message": f"not authorized (key {ACCESS_KEY})"}])
     account = Account(id="240000000004", name="locked", role_arn="arn:aws:iam::240000000004:role/R",
@@ -164,16 +149,16 @@ def test_denied_role_raises_assume_role_error(endpoint, settings):
     assert SECRET_KEY not in str(caught.value)
 
 
-def test_regional_sts_not_enabled_falls_back_to_the_global_region(endpoint, settings):
-    endpoint.set_faults([{"service": "sts", "action": "AssumeRole", "region": "ap-east-1",
+def test_regional_sts_not_enabled_falls_back_to_the_global_region(emu, settings):
+    emu.set_faults([{"service": "sts", "action": "AssumeRole", "region": "ap-east-1",
                           "code": "RegionDisabledException", "status": 403}])
-    endpoint.reset_stats()
+    emu.reset_stats()
     account = Account(id="250000000005", name="opt-in", role_arn="arn:aws:iam::250000000005:role/R",
                       external_id="ext-id")
     session = account_session(account, "ap-east-1", settings)
     assert session.region_name == "ap-east-1"
     assert session.client("sts", region_name="us-east-1").get_caller_identity()["Account"] == "250000000005"
-    assert endpoint.stats()["by_action"]["sts:AssumeRole"] == 2  # the regional attempt, then us-east-1
+    assert emu.stats()["by_action"]["sts:AssumeRole"] == 2  # the regional attempt, then us-east-1
 
 
 @pytest.mark.parametrize("value", [

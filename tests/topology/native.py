@@ -202,6 +202,13 @@ class NativeStack:
                                f"{done.stderr[-3000:]}")
         return done.stdout
 
+    def _signal_groups(self, signum: int) -> None:
+        for proc in self.procs.values():
+            try:
+                os.killpg(proc.pid, signum)
+            except ProcessLookupError:
+                pass
+
     def stop(self) -> None:
         import psutil
 
@@ -211,22 +218,15 @@ class NativeStack:
                 family += [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
             except psutil.NoSuchProcess:
                 pass
-        for proc in self.procs.values():
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+        self._signal_groups(signal.SIGTERM)
         deadline = time.monotonic() + 20
         for proc in self.procs.values():
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 pass
+        self._signal_groups(signal.SIGKILL)
         for proc in self.procs.values():
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             proc.wait(timeout=10)
         for leftover in family:  # anything that left its group (task runners, uvicorn/gunicorn children)
             try:

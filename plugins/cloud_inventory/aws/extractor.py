@@ -39,7 +39,6 @@ class PairResult:
     account: Account
     region: str
     outcomes: list[Outcome]
-    manifest_path: str | None = None
 
     @property
     def failed(self) -> list[Outcome]:
@@ -239,9 +238,9 @@ def extract_pair(account: Account, region: str, settings: Settings, lake: Lake, 
         extraction = Extraction(account=account, region=region, session=session, settings=settings, lake=lake,
                                 snapshot_date=snapshot_date, run_id=run_id)
         outcomes = extraction.run(entries)
-    manifest = write_manifest(lake, snapshot_date=snapshot_date, run_id=run_id, account_id=account.id,
+    write_manifest(lake, snapshot_date=snapshot_date, run_id=run_id, account_id=account.id,
                               account_name=account.name, region=region, outcomes=outcomes)
     log.info("%s (%s) %s: %d types, %d rows, %d API calls in %.1fs", account.id, account.name, region,
              len(outcomes), sum(o.rows for o in outcomes), sum(o.api_calls for o in outcomes),
              time.monotonic() - started)
-    return PairResult(account=account, region=region, outcomes=outcomes, manifest_path=lake.uri_of(manifest))
+    return PairResult(account=account, region=region, outcomes=outcomes)

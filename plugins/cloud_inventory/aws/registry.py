@@ -9,11 +9,12 @@ fetcher (CloudWatch statistics). Adding a resource type is adding an entry here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Callable, Literal
 
 from botocore import xform_name
 
+from cloud_inventory.aws.metrics import fetch_daily_statistics
 from cloud_inventory.values import Field
 
 Scope = Literal["regional", "global"]
@@ -54,7 +55,7 @@ class ResourceType:
     name_field: Field = None  # used when the item has no Name tag
     state: Field = None
     created: Field = None
-    tags: Field = "Tags"  # list of {Key, Value} (any case) or a mapping
+    tags: Field = "Tags"  # list of {Key, Value} (any case) or a mapping; a tag_lookup fills "Tags"
     row_region: Field = None  # global types whose resources live in a region (S3 buckets)
     params: Callable[[dict], dict] | None = None  # context (account_id, region) -> request parameters
     page_size: int | None = None  # the API's largest page, so a page costs one call
@@ -135,7 +136,7 @@ REGISTRY: tuple[ResourceType, ...] = (
                  created="CreateTime", page_size=1000),
     ResourceType("elbv2_load_balancer", "elbv2", "describe_load_balancers", "LoadBalancers[]",
                  id="LoadBalancerArn", arn="LoadBalancerArn", name_field="LoadBalancerName", state="State.Code",
-                 created="CreatedTime", tags=None, tag_lookup=_ELBV2_TAGS, page_size=400),
+                 created="CreatedTime", tag_lookup=_ELBV2_TAGS, page_size=400),
     ResourceType("elbv2_target_group", "elbv2", "describe_target_groups", "TargetGroups[]", id="TargetGroupArn",
                  arn="TargetGroupArn", name_field="TargetGroupName", tags=None, page_size=400,
                  details=(Detail("describe_target_health",
@@ -143,7 +144,7 @@ REGISTRY: tuple[ResourceType, ...] = (
                                  result="TargetHealthDescriptions", into="TargetHealthDescriptions"),)),
     ResourceType("classic_load_balancer", "elb", "describe_load_balancers", "LoadBalancerDescriptions[]",
                  id="LoadBalancerName", arn="arn:{partition}:elasticloadbalancing:{region}:{account}:loadbalancer/{id}",
-                 name_field="LoadBalancerName", created="CreatedTime", tags=None, page_size=400,
+                 name_field="LoadBalancerName", created="CreatedTime", page_size=400,
                  tag_lookup=TagLookup("describe_tags", param="LoadBalancerNames", key="LoadBalancerName",
                                       batch=20, result="TagDescriptions", result_key="LoadBalancerName")),
     ResourceType("rds_instance", "rds", "describe_db_instances", "DBInstances[]", id="DBInstanceIdentifier",
@@ -202,20 +203,12 @@ REGISTRY: tuple[ResourceType, ...] = (
 )
 
 
-def _metrics_entries() -> tuple[ResourceType, ...]:
-    # One entry per measured type, so RDS being denied never costs the EC2 statistics.
-    from functools import partial
-
-    from cloud_inventory.aws.metrics import fetch_daily_statistics
-
-    return tuple(
-        ResourceType(f"{measured}_metric", "cloudwatch", "get_metric_data", id="ResourceId", tags=None,
-                     fetch=partial(fetch_daily_statistics, resource_type=measured), depends_on=(measured,),
-                     extra_operations=extra)
-        for measured, extra in (("ec2_instance", ("list_metrics",)), ("rds_instance", ())))
-
-
-REGISTRY = REGISTRY + _metrics_entries()
+# One statistics entry per measured type, so RDS being denied never costs the EC2 statistics.
+REGISTRY += tuple(
+    ResourceType(f"{measured}_metric", "cloudwatch", "get_metric_data", id="ResourceId", tags=None,
+                 fetch=partial(fetch_daily_statistics, resource_type=measured), depends_on=(measured,),
+                 extra_operations=extra)
+    for measured, extra in (("ec2_instance", ("list_metrics",)), ("rds_instance", ())))
 BY_NAME: dict[str, ResourceType] = {entry.name: entry for entry in REGISTRY}
 
 

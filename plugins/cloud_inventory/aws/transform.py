@@ -55,8 +55,7 @@ def to_row(entry: ResourceType, item: Any, *, account_id: str, region: str, snap
     if resource_id is None or resource_id == "":
         raise ValueError(f"{entry.name}: item has no id at {entry.id!r}")
     resource_id = str(resource_id)
-    tags = normalise_tags(pick(item, entry.tags)) if entry.tags else normalise_tags(
-        item.get("Tags") if isinstance(item, dict) else None)
+    tags = normalise_tags(pick(item, entry.tags))
     row_region = pick(item, entry.row_region) if entry.row_region else region
     arn = entry.arn
     if isinstance(arn, str) and "{" in arn:

@@ -57,12 +57,13 @@ def role_arn(account_id: str) -> str:
     return f"arn:aws:iam::{account_id}:role/{DEMO_ROLE_NAME}"
 
 
-def assumed_session(endpoint_url: str, account_id: str, region: str = US) -> boto3.Session:
+def assumed_session(endpoint_url: str, account_id: str, region: str = US, *, external_id: str = DEMO_EXTERNAL_ID,
+                    config: Config = _BOTO_CONFIG) -> boto3.Session:
     """A boto3 session holding credentials of the demo role in ``account_id``."""
     sts = boto3.client("sts", endpoint_url=endpoint_url, region_name=region, aws_access_key_id="testing",
-                       aws_secret_access_key="testing", config=_BOTO_CONFIG)
+                       aws_secret_access_key="testing", config=config)
     creds = sts.assume_role(RoleArn=role_arn(account_id), RoleSessionName="demo-seed",
-                            ExternalId=DEMO_EXTERNAL_ID)["Credentials"]
+                            ExternalId=external_id)["Credentials"]
     return boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
                          aws_session_token=creds["SessionToken"], region_name=region)
 

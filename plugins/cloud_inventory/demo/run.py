@@ -54,20 +54,16 @@ def run_dag(dag_id: str, day: date, env: dict[str, str], log_dir: Path) -> tuple
 
 
 def captured(lake: Lake, days: list[date]) -> dict[tuple[str, str], dict[date, str]]:
-    """(account name, resource type) -> day -> rows captured, or the status when not ok."""
-    table: dict[tuple[str, str], dict[date, str]] = defaultdict(dict)
+    """(account name, resource type) -> day -> rows captured over its regions, or the first status not ok."""
+    cells: dict[tuple[str, str], dict[date, int | str]] = defaultdict(dict)
     for day in days:
         for row in read_manifests(lake, day).to_pylist():
-            key = (row["account_name"], row["resource_type"])
-            previous = table[key].get(day)
-            value = str(row["rows"]) if row["status"] == "ok" else row["status"]
-            if previous is None:
-                table[key][day] = value
-            elif previous.isdigit() and value.isdigit():
-                table[key][day] = str(int(previous) + int(value))  # regions add up
-            elif not value.isdigit():
-                table[key][day] = value if previous.isdigit() else previous
-    return table
+            by_day = cells[(row["account_name"], row["resource_type"])]
+            current = by_day.get(day, 0)
+            if isinstance(current, str):
+                continue  # a region we could not look at already marks the day
+            by_day[day] = current + row["rows"] if row["status"] == "ok" else row["status"]
+    return {key: {day: str(value) for day, value in by_day.items()} for key, by_day in cells.items()}
 
 
 def print_summary(table: dict[tuple[str, str], dict[date, str]], days: list[date]) -> None:

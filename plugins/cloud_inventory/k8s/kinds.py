@@ -9,7 +9,6 @@ default to 0 where the API means 0 by leaving them out; values that are truly un
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
@@ -18,7 +17,7 @@ import jmespath
 import pyarrow as pa
 
 from cloud_inventory.k8s.quantity import QuantityError, parse_quantity, total
-from cloud_inventory.values import pick, to_timestamp  # noqa: F401 - pick is part of this module's API
+from cloud_inventory.values import pick, to_json, to_timestamp  # noqa: F401 - pick is part of this module's API
 
 Path = str | Callable[[dict], Any]  # a JMESPath into the object, or a function of it
 
@@ -462,7 +461,7 @@ def to_row(obj: dict, context: dict) -> tuple[str, dict]:
         "dump_at": context["dump_at"],
         "snapshot_at": context["dump_at"],
         "snapshot_date": context["snapshot_date"],
-        "raw": json.dumps(obj, sort_keys=True, separators=(",", ":")),
+        "raw": to_json(obj),
     }
     for column in entry.columns:
         row[column.name] = pick(obj, column.path)

@@ -27,10 +27,6 @@ class ExtractionFailed(RuntimeError):
     """Some resource types of a pair failed; the others were written and recorded."""
 
 
-class PlanningFailed(RuntimeError):
-    """Some accounts could not be planned (regions or organization members not discoverable)."""
-
-
 def snapshot_date_for(logical_date: datetime, now: datetime, settings: Settings) -> date:
     """The date a run's snapshot is filed under, refusing logical dates too far behind now."""
     age = now - logical_date
