@@ -67,6 +67,7 @@ def test_read_at_call_time_not_import_time(monkeypatch):
     ("INVENTORY_TASK_RETRIES", "0", "task_retries", 0),
     ("INVENTORY_RETRY_DELAY_SECONDS", "5", "retry_delay_seconds", 5.0),
     ("INVENTORY_DUMPS_URI", "s3://drop-box/k8s/", "dumps_uri", "s3://drop-box/k8s"),
+    ("INVENTORY_K8S_SCHEDULE", "*/5 * * * *", "k8s_schedule", "*/5 * * * *"),
     ("INVENTORY_LAKE_URI", "s3://my-lake/inventory/", "lake_uri", "s3://my-lake/inventory"),
     ("INVENTORY_ALERT_EMAILS", "ops@example.com; sre@example.com,,", "alert_emails",
      ("ops@example.com", "sre@example.com")),
@@ -114,6 +115,8 @@ def test_empty_values_mean_the_default(monkeypatch):
     ("INVENTORY_LAKE_URI", "gs://bucket/lake"),
     ("INVENTORY_LAKE_URI", "s3://"),
     ("INVENTORY_ALERT_EMAILS", "ops@example.com, oncall"),
+    ("INVENTORY_DUMPS_URI", "/var/dumps"),
+    ("INVENTORY_DUMPS_URI", "s3:///prefix"),
 ])
 def test_bad_values_name_the_variable(monkeypatch, variable, value):
     monkeypatch.setenv(variable, value)

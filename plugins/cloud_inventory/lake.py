@@ -1,7 +1,8 @@
 """The lake: date-partitioned Parquet, in a local folder or on S3, written so readers never see half a partition.
 
 Layout (design.md): <lake>/raw/aws/<resource_type>/dt=<date>/account_id=<id>/region=<region>/part-0.parquet
-Every partition is one file, written under a temporary name and moved into place when complete:
+                    <lake>/raw/k8s/<kind table>/dt=<date>/cluster=<name>/<dump time>.parquet (one per dump)
+Every file is written under a temporary name and moved into place when complete:
 a rename on a local disk, a copy of a finished object on S3. A rerun replaces the file whole, and
 an extraction that fails part-way leaves the previous file untouched.
 """
@@ -54,6 +55,12 @@ class Lake:
     def aws_manifest(self, dt: date, account_id: str, region: str) -> str:
         return self.path("manifests", "aws", f"dt={dt.isoformat()}", f"account_id={account_id}",
                          f"region={region}", "manifest.parquet")
+
+    def k8s_dump_file(self, table: str, dt: date, cluster: str, stamp: str) -> str:
+        return self.path("raw", "k8s", table, f"dt={dt.isoformat()}", f"cluster={cluster}", f"{stamp}.parquet")
+
+    def k8s_ledger(self, cluster: str) -> str:
+        return self.path("manifests", "k8s", f"cluster={cluster}", "dumps.parquet")
 
     def uri_of(self, path: str) -> str:
         return f"s3://{path}" if self.is_s3 else path

@@ -47,6 +47,13 @@ def _location(name: str, default: Path) -> str:
     return str(Path(raw).expanduser().resolve())
 
 
+def _s3_uri(name: str, default: str) -> str:
+    raw = os.environ.get(name, "").strip().rstrip("/") or default
+    if not raw.startswith("s3://") or not raw[len("s3://"):].split("/", 1)[0]:
+        raise SettingsError(f"{name}={raw!r} must be s3://bucket[/prefix]")
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     accounts_file: Path
@@ -64,6 +71,7 @@ class Settings:
     type_concurrency: int
     task_retries: int
     retry_delay_seconds: float
+    k8s_schedule: str
 
     @property
     def lake_is_s3(self) -> bool:
@@ -90,8 +98,7 @@ def load() -> Settings:
         warehouse_path=Path(
             os.environ.get("INVENTORY_WAREHOUSE_PATH", "").strip() or data_dir / "warehouse.duckdb"
         ).resolve(),
-        dumps_uri=os.environ.get("INVENTORY_DUMPS_URI", "").strip().rstrip("/")
-        or "s3://cloud-inventory-k8s-dumps/dumps",
+        dumps_uri=_s3_uri("INVENTORY_DUMPS_URI", "s3://cloud-inventory-k8s-dumps/dumps"),
         alert_emails=emails,
         data_dir=data_dir,
         max_snapshot_age_hours=_float("INVENTORY_MAX_SNAPSHOT_AGE_HOURS", 24.0),
@@ -103,4 +110,5 @@ def load() -> Settings:
         type_concurrency=_int("INVENTORY_TYPE_CONCURRENCY", 4, minimum=1),
         task_retries=_int("INVENTORY_TASK_RETRIES", 3),
         retry_delay_seconds=_float("INVENTORY_RETRY_DELAY_SECONDS", 60.0),
+        k8s_schedule=os.environ.get("INVENTORY_K8S_SCHEDULE", "").strip() or "*/15 * * * *",
     )

@@ -33,6 +33,15 @@ def test_aws_inventory_shape(dagbag):
     assert dag.get_task("report").trigger_rule == "all_done"
 
 
+def test_k8s_inventory_shape(dagbag):
+    dag = dagbag.get_dag("k8s_inventory")
+    assert dag is not None
+    assert set(dag.task_ids) == {"validate_config", "ingest", "publish_lake", "report"}
+    assert dag.schedule == "*/15 * * * *" and dag.max_active_runs == 1
+    assert dag.get_task("publish_lake").outlets[0].name == "cloud_inventory_lake_k8s"
+    assert dag.get_task("report").trigger_rule == "all_done"
+
+
 @pytest.mark.parametrize("dag_file", sorted(DAGS.glob("*.py")), ids=lambda p: p.name)
 def test_dag_files_import_nothing_heavy_at_module_level(dag_file):
     tree = ast.parse(dag_file.read_text())

@@ -1,0 +1,146 @@
+"""k8s_inventory end to end: the real Airflow runs the DAG (`dag.test()`) against the emulator's S3 (a moto
+server): dumps uploaded by the real bastion script land once, a rerun processes nothing again, and each
+kind of bad dump is quarantined while the good ones land."""
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import boto3
+import pytest
+
+from cloud_inventory.demo.emulator import Emulator
+from cloud_inventory.k8s.ledger import read_ledger
+from cloud_inventory.lake import Lake
+
+pytestmark = pytest.mark.airflow
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+BASTION_SCRIPT = PROJECT_ROOT / "include" / "bastion" / "k8s-dump.sh"
+FIXTURES = PROJECT_ROOT / "tests" / "data" / "k8s"
+DEMO_ACCOUNTS_FILE = PROJECT_ROOT / "include" / "config" / "accounts.demo.yaml"
+BAD = ["bad-truncated.json.gz", "bad-corrupt.json.gz", "bad-empty.json", "bad-not-k8s.json",
+       "bad-no-metadata.json", "bad-truncated.json"]
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    with Emulator() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def dag(airflow_db):
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(PROJECT_ROOT / "dags")).get_dag("k8s_inventory")
+
+
+@pytest.fixture
+def dropbox(emulator, monkeypatch, tmp_path):
+    bucket = f"dumps-{uuid.uuid4().hex[:10]}"
+    monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.url)
+    monkeypatch.setenv("INVENTORY_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("INVENTORY_ACCOUNTS_FILE", str(DEMO_ACCOUNTS_FILE))
+    monkeypatch.setenv("INVENTORY_DUMPS_URI", f"s3://{bucket}/dumps")
+    s3 = boto3.client("s3", endpoint_url=emulator.url, region_name="us-east-1")
+    s3.create_bucket(Bucket=bucket)
+    return s3, bucket, tmp_path
+
+
+def bastion_upload(emulator: Emulator, tmp_path: Path, cluster: str, uri: str) -> str:
+    """Run include/bastion/k8s-dump.sh for real: a stand-in kubectl printing the fixture, the real AWS CLI."""
+    bin_dir = tmp_path / f"bin-{cluster}"
+    bin_dir.mkdir(exist_ok=True)
+    kubectl = bin_dir / "kubectl"
+    kubectl.write_text(f"#!/bin/sh\ncat '{FIXTURES / 'dump-list.json'}'\n")
+    kubectl.chmod(0o755)
+    env = {**os.environ, **emulator.env(), "PATH": f"{bin_dir}:{Path(os.sys.executable).parent}:{os.environ['PATH']}"}
+    result = subprocess.run(["sh", str(BASTION_SCRIPT), cluster, uri], env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split(" uploaded ")[1].split(" ")[0]
+
+
+def run(dag):
+    dag_run = dag.test(logical_date=datetime.now(timezone.utc))
+    return dag_run, {(ti.task_id, ti.map_index): ti.state for ti in dag_run.get_task_instances()}
+
+
+def test_dumps_land_once_and_a_rerun_processes_nothing_again(dag, emulator, dropbox):
+    s3, bucket, data_dir = dropbox
+    uploaded = [bastion_upload(emulator, data_dir, cluster, f"s3://{bucket}/dumps") for cluster in ("prod-eks", "stg-eks")]
+
+    dag_run, states = run(dag)
+
+    assert dag_run.state == "success", states
+    assert states[("publish_lake", -1)] == "success" and sorted(s for (t, _), s in states.items() if t == "ingest") == [
+        "success", "success"]
+    lake = Lake(str(data_dir / "lake"))
+    for cluster, uri in zip(("prod-eks", "stg-eks"), uploaded):
+        (entry,) = read_ledger(lake, cluster)
+        assert f"s3://{bucket}/{entry['key']}" == uri and entry["status"] == "ok" and entry["rows"] > 0
+        stamp = uri.rsplit("/", 1)[1].split(".")[0]
+        day = entry["dump_at"].date().isoformat()
+        assert (data_dir / f"lake/raw/k8s/pod/dt={day}/cluster={cluster}/{stamp}.parquet").exists()
+
+    files_before = {p: p.stat().st_mtime_ns for p in (data_dir / "lake" / "raw").rglob("*.parquet")}
+    dag_run, states = run(dag)
+    assert dag_run.state == "success", states
+    assert states[("publish_lake", -1)] == "skipped"  # nothing new: the marts are not woken
+    assert {p: p.stat().st_mtime_ns for p in (data_dir / "lake" / "raw").rglob("*.parquet")} == files_before
+    assert [len(read_ledger(lake, c)) for c in ("prod-eks", "stg-eks")] == [1, 1]
+
+
+def test_bad_dumps_are_quarantined_while_the_good_ones_land(dag, emulator, dropbox):
+    s3, bucket, data_dir = dropbox
+    for minute, fixture in enumerate(BAD):
+        name = f"20261120T08{minute:02d}00Z.json" + (".gz" if fixture.endswith(".gz") else "")
+        s3.put_object(Bucket=bucket, Key=f"dumps/cluster=prod-eks/dt=2026-11-20/{name}",
+                      Body=(FIXTURES / "parser" / fixture).read_bytes())
+    s3.put_object(Bucket=bucket, Key="dumps/cluster=prod-eks/dt=2026-11-20/20261120T090000Z.json.gz",
+                  Body=gzip.compress((FIXTURES / "dump-list.json").read_bytes()))
+    s3.put_object(Bucket=bucket, Key="dumps/cluster=stg-eks/dt=2026-11-20/20261120T090000Z.json.gz",
+                  Body=(FIXTURES / "parser" / "unknown-kind-list.json.gz").read_bytes())
+    drop_box_before = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"])
+
+    dag_run, states = run(dag)
+
+    assert dag_run.state == "success", states  # quarantine is the handling, not a failure
+    lake = Lake(str(data_dir / "lake"))
+    statuses = {e["key"].rsplit("/", 1)[1]: e["status"] for e in read_ledger(lake, "prod-eks")}
+    assert sorted(statuses.values()) == ["ok"] + ["quarantined"] * len(BAD)
+    assert statuses["20261120T090000Z.json.gz"] == "ok"
+    assert [e["status"] for e in read_ledger(lake, "stg-eks")] == ["ok"]
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"])
+    quarantined = [k for k in keys if k.startswith("dumps/quarantine/")]
+    assert len(quarantined) == len(BAD) and set(drop_box_before) <= set(keys)  # copied, never moved or deleted
+    assert (data_dir / "lake/raw/k8s/other/dt=2026-11-20/cluster=stg-eks/20261120T090000Z.parquet").exists()
+
+
+def test_a_dump_that_cannot_be_read_fails_the_run_after_the_other_clusters_land(dag, emulator, dropbox):
+    s3, bucket, data_dir = dropbox
+    body = gzip.compress((FIXTURES / "dump-list.json").read_bytes())
+    for cluster in ("prod-eks", "stg-eks"):
+        s3.put_object(Bucket=bucket, Key=f"dumps/cluster={cluster}/dt=2026-11-20/20261120T090000Z.json.gz", Body=body)
+    emulator.set_faults([{"service": "s3", "action": "GetObject", "code": "AccessDenied", "status": 403,
+                          "message": "Access Denied", "times": 1}])
+    try:
+        dag_run, states = run(dag)
+    finally:
+        emulator.set_faults([])
+
+    assert dag_run.state == "failed"
+    assert sorted(s for (t, _), s in states.items() if t == "ingest") == ["failed", "success"]
+    assert states[("report", -1)] == "failed" and states[("publish_lake", -1)] == "success"
+    lake = Lake(str(data_dir / "lake"))
+    assert sorted(e["status"] for c in ("prod-eks", "stg-eks") for e in read_ledger(lake, c)) == ["failed", "ok"]
+    assert not [o for o in s3.list_objects_v2(Bucket=bucket)["Contents"] if "quarantine/" in o["Key"]]
+
+    dag_run, states = run(dag)  # the next run picks the failed dump up
+    assert dag_run.state == "success", states
+    assert sorted(e["status"] for c in ("prod-eks", "stg-eks") for e in read_ledger(lake, c)) == ["ok", "ok"]
