@@ -220,6 +220,16 @@ def test_bucket_policy_keeps_bastions_in_their_own_cluster_prefix(bucket_policy)
     assert _statement(bucket_policy, "DenyBastionAnythingButPut")["Effect"] == "Deny"
 
 
+def test_bastion_role_may_only_put_encrypted_dumps_under_its_own_cluster_prefix(bucket_policy):
+    policy = iam.load_policy("bastion-dump-policy.json")
+    (statement,) = policy["Statement"]
+    bucket_side = _statement(bucket_policy, "BastionPutOwnClusterPrefix")
+    assert statement["Effect"] == "Allow" and statement["Resource"] == bucket_side["Resource"]
+    assert set(iam._as_list(statement["Action"])) == set(iam._as_list(bucket_side["Action"]))
+    assert statement["Condition"]["StringEquals"] == {"s3:x-amz-server-side-encryption": "AES256"}
+    assert statement["Condition"]["Null"] == {"aws:PrincipalTag/cluster": "false"}
+
+
 def test_bucket_policy_lets_the_pipeline_read_and_write_only_quarantine(bucket_policy):
     granted = {}
     for statement in bucket_policy["Statement"]:
