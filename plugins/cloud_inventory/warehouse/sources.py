@@ -1,0 +1,96 @@
+"""The relations models read that are not models: the lake's datasets and the seeds.
+
+- `lake_aws_<resource_type>`: raw/aws/<type>/dt=*/account_id=*/region=*/*.parquet, one per registry entry
+- `lake_k8s_<table>`: raw/k8s/<table>/dt=*/cluster=*/*.parquet, one per Kubernetes kind table
+- `lake_manifest_aws`: manifests/aws/dt=*/.../manifest.parquet; `lake_manifest_k8s`: the cluster ledgers
+- `seed_accounts`, `seed_clusters`: the accounts file; `seed_<name>`: include/config/seeds/<name>.csv
+
+Every source exists even when the lake has no file for it (an empty relation with the dataset's
+schema), so an empty lake builds empty marts. A build binds each source in its own DuckDB
+connection, to all of its files or (for an incremental model) to the files of some dates only.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Iterable
+
+import pyarrow as pa
+from pyarrow import fs as pafs
+
+from cloud_inventory.aws.registry import REGISTRY
+from cloud_inventory.aws.transform import AWS_SCHEMA
+from cloud_inventory.k8s.kinds import SCHEMAS as K8S_SCHEMAS
+from cloud_inventory.k8s.ledger import LEDGER_SCHEMA
+from cloud_inventory.lake import Lake
+from cloud_inventory.manifest import MANIFEST_SCHEMA
+
+_DT = re.compile(r"/dt=(\d{4}-\d{2}-\d{2})/")
+
+
+@dataclass(frozen=True)
+class LakeFile:
+    source: str
+    path: str
+    size: int
+    mtime_ns: int
+    snapshot_date: date | None
+
+
+@dataclass(frozen=True)
+class LakeSource:
+    name: str
+    folder: tuple[str, ...]  # under the lake root
+    schema: pa.Schema
+    dated: bool = True  # files sit under dt=<date>/ folders
+
+
+def lake_sources() -> dict[str, LakeSource]:
+    sources = [LakeSource(f"lake_aws_{entry.name}", ("raw", "aws", entry.name), AWS_SCHEMA) for entry in REGISTRY]
+    sources += [LakeSource(f"lake_k8s_{table}", ("raw", "k8s", table), schema) for table, schema in K8S_SCHEMAS.items()]
+    sources += [LakeSource("lake_manifest_aws", ("manifests", "aws"), MANIFEST_SCHEMA),
+                LakeSource("lake_manifest_k8s", ("manifests", "k8s"), LEDGER_SCHEMA, dated=False)]
+    return {source.name: source for source in sources}
+
+
+def seed_names(seeds_dir: Path) -> set[str]:
+    return {"seed_accounts", "seed_clusters"} | {f"seed_{path.stem}" for path in seeds_dir.glob("*.csv")}
+
+
+def list_files(lake: Lake, source: LakeSource) -> list[LakeFile]:
+    """The source's Parquet files now (temporary files of writes in flight are not *.parquet)."""
+    base = lake.path(*source.folder)
+    if lake.fs.get_file_info(base).type != pafs.FileType.Directory:
+        return []
+    files = []
+    for info in lake.fs.get_file_info(pafs.FileSelector(base, recursive=True)):
+        if info.type != pafs.FileType.File or not info.path.endswith(".parquet"):
+            continue
+        match = _DT.search(info.path[len(base):] if source.dated else "")
+        day = date.fromisoformat(match.group(1)) if match else None
+        files.append(LakeFile(source.name, info.path, info.size or 0, info.mtime_ns or 0, day))
+    return sorted(files, key=lambda f: f.path)
+
+
+def bind(con, lake: Lake, source: LakeSource, files: Iterable[LakeFile]) -> None:
+    """Make `source.name` a relation over exactly `files` in this connection (temporary, not saved)."""
+    paths = [f.path for f in files]
+    con.execute(f"drop view if exists {source.name}")
+    try:
+        con.unregister(source.name)
+    except Exception:  # noqa: BLE001 - nothing registered under that name yet
+        pass
+    if not paths:
+        con.register(source.name, source.schema.empty_table())
+    elif lake.is_s3:
+        import pyarrow.dataset as ds
+
+        # DuckDB reads S3 through its httpfs extension, which is downloaded at run time; pyarrow's S3
+        # filesystem (what wrote the lake) needs nothing more, and DuckDB scans the dataset lazily.
+        con.register(source.name, ds.dataset(paths, filesystem=lake.fs, format="parquet", schema=source.schema))
+    else:
+        listed = ", ".join("'" + path.replace("'", "''") + "'" for path in paths)
+        con.execute(f"create temp view {source.name} as select * from read_parquet([{listed}], "
+                    "union_by_name = true, hive_partitioning = false)")

@@ -1,0 +1,212 @@
+"""The model runner on small crafted lakes and model folders: order from references, atomic replace,
+incremental staging, clear errors naming the model and file, an empty lake."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from cloud_inventory import settings as inventory_settings
+from cloud_inventory.aws.transform import AWS_SCHEMA
+from cloud_inventory.lake import Lake
+from cloud_inventory.warehouse.models import ModelError, discover
+from cloud_inventory.warehouse.runner import build
+from cloud_inventory.warehouse.sources import lake_sources
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+STAGING = """
+with source as (select * from lake_aws_ebs_volume)
+select resource_id as volume_id, account_id, cast(raw ->> '$.Size' as integer) as size_gib, snapshot_date
+from source
+"""
+MART = """
+with volumes as (select * from staging.stg_volumes)
+select snapshot_date, count(*) as volumes, sum(size_gib) as gib from volumes group by all
+"""
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path):
+    monkeypatch.setenv("INVENTORY_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("INVENTORY_ACCOUNTS_FILE", str(PROJECT_ROOT / "include/config/accounts.demo.yaml"))
+    return tmp_path
+
+
+def models(root: Path, **files: str) -> Path:
+    """A model folder: keyword `layer__name` -> SQL."""
+    for key, sql in files.items():
+        layer, name = key.split("__", 1)
+        path = root / "sql" / layer / f"{name}.sql"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(sql))
+    for layer in ("staging", "intermediate", "marts"):
+        (root / "sql" / layer).mkdir(parents=True, exist_ok=True)
+    return root / "sql"
+
+
+def write_volumes(lake: Lake, day: date, sizes: list[int], account: str = "111111111111") -> None:
+    at = datetime(day.year, day.month, day.day, 6, tzinfo=timezone.utc)
+    rows = [{"account_id": account, "region": "us-east-1", "resource_type": "ebs_volume",
+             "resource_id": f"vol-{index:04d}", "tags": {}, "snapshot_date": day, "snapshot_at": at,
+             "run_id": "r", "raw": f'{{"Size": {size}}}'} for index, size in enumerate(sizes)]
+    lake.write_table(lake.aws_partition("ebs_volume", day, account, "us-east-1"),
+                     pa.Table.from_pylist(rows, schema=AWS_SCHEMA))
+
+
+def query(path: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_order_follows_references_not_file_names(tmp_path):
+    sql = models(tmp_path, marts__a_first="select * from intermediate.z_last",
+                 intermediate__z_last="select * from staging.stg_m", staging__stg_m=STAGING)
+    order = [m.relation for m in discover(sql, set(lake_sources()))]
+    assert order == ["staging.stg_m", "intermediate.z_last", "marts.a_first"]
+
+
+def test_a_cycle_names_the_models_and_files(tmp_path):
+    sql = models(tmp_path, intermediate__a="select * from intermediate.b", intermediate__b="select * from a")
+    with pytest.raises(ModelError, match=r"cycle.*intermediate\.(a|b).*a\.sql"):
+        discover(sql, set())
+
+
+def test_an_unknown_relation_names_the_model_and_file(tmp_path):
+    sql = models(tmp_path, marts__m="select * from staging.stg_typo")
+    with pytest.raises(ModelError, match=r"marts\.m \(.*marts/m\.sql\): reads staging\.stg_typo"):
+        discover(sql, set())
+
+
+def test_invalid_sql_names_the_file(tmp_path):
+    sql = models(tmp_path, marts__m="select from where (")
+    with pytest.raises(ModelError, match=r"marts/m\.sql"):
+        discover(sql, set())
+
+
+def test_build_creates_schemas_tables_and_model_stats(env, tmp_path):
+    lake = Lake(str(env / "lake"))
+    write_volumes(lake, date(2026, 11, 20), [8, 100])
+    sql = models(tmp_path, staging__stg_volumes=STAGING, marts__volume_totals=MART)
+
+    result = build(inventory_settings.load(), sql_dir=sql)
+
+    warehouse = env / "warehouse.duckdb"
+    assert query(warehouse, "select * from marts.volume_totals") == [(date(2026, 11, 20), 2, 108)]
+    stats = query(warehouse, "select model, mode, rows from meta.model_stats order by model")
+    assert stats == [("marts.volume_totals", "table", 1), ("staging.stg_volumes", "full", 2)]
+    assert result.full_refresh and not list(env.glob("warehouse.duckdb.build-*"))
+
+
+def test_incremental_staging_redoes_only_changed_dates(env, tmp_path):
+    lake = Lake(str(env / "lake"))
+    write_volumes(lake, date(2026, 11, 19), [1])
+    write_volumes(lake, date(2026, 11, 20), [2, 3])
+    sql = models(tmp_path, staging__stg_volumes=STAGING, marts__volume_totals=MART)
+    build(inventory_settings.load(), sql_dir=sql)
+
+    write_volumes(lake, date(2026, 11, 21), [4, 5, 6])  # a new day
+    write_volumes(lake, date(2026, 11, 20), [7])  # a rerun replaced a day
+    second = build(inventory_settings.load(), sql_dir=sql)
+
+    assert not second.full_refresh
+    assert [s["mode"] for s in second.stats if s["model"] == "staging.stg_volumes"] == ["2 date(s)"]
+    assert query(env / "warehouse.duckdb", "select * from marts.volume_totals order by 1") == [
+        (date(2026, 11, 19), 1, 1), (date(2026, 11, 20), 1, 7), (date(2026, 11, 21), 3, 15)]
+    third = build(inventory_settings.load(), sql_dir=sql)
+    assert [s["mode"] for s in third.stats if s["model"] == "staging.stg_volumes"] == ["unchanged"]
+    assert query(env / "warehouse.duckdb", "select count(*) from meta.builds") == [(3,)]
+
+
+def test_a_changed_model_is_rebuilt_whole(env, tmp_path):
+    lake = Lake(str(env / "lake"))
+    write_volumes(lake, date(2026, 11, 20), [2, 3])
+    sql = models(tmp_path, staging__stg_volumes=STAGING)
+    build(inventory_settings.load(), sql_dir=sql)
+    (sql / "staging" / "stg_volumes.sql").write_text(STAGING.replace("size_gib", "size"))
+    result = build(inventory_settings.load(), sql_dir=sql)
+    assert [s["mode"] for s in result.stats] == ["full"]
+    assert query(env / "warehouse.duckdb", "select sum(size) from staging.stg_volumes") == [(5,)]
+
+
+def test_a_failing_model_names_itself_and_leaves_the_previous_warehouse(env, tmp_path):
+    lake = Lake(str(env / "lake"))
+    write_volumes(lake, date(2026, 11, 20), [2, 3])
+    sql = models(tmp_path, staging__stg_volumes=STAGING, marts__volume_totals=MART)
+    build(inventory_settings.load(), sql_dir=sql)
+    before = (env / "warehouse.duckdb").read_bytes()
+
+    write_volumes(lake, date(2026, 11, 21), [4])
+    (sql / "marts" / "volume_totals.sql").write_text("select no_such_column from staging.stg_volumes")
+    with pytest.raises(ModelError, match=r"marts\.volume_totals \(.*volume_totals\.sql\): .*no_such_column"):
+        build(inventory_settings.load(), sql_dir=sql)
+
+    assert (env / "warehouse.duckdb").read_bytes() == before
+    assert sorted(p.name for p in env.iterdir() if p.name.startswith("warehouse")) == ["warehouse.duckdb"]
+
+
+def test_an_empty_lake_builds_empty_marts(env, tmp_path):
+    sql = models(tmp_path, staging__stg_volumes=STAGING, marts__volume_totals=MART)
+    build(inventory_settings.load(), sql_dir=sql)
+    assert query(env / "warehouse.duckdb", "select count(*) from marts.volume_totals") == [(0,)]
+
+
+ANALYST = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+print(con.execute("select sum(gib) from marts.volume_totals").fetchone()[0], flush=True)
+sys.stdin.readline()  # the rebuild happens now
+print(con.execute("select sum(gib) from marts.volume_totals").fetchone()[0], flush=True)
+"""
+
+
+def test_an_analyst_connection_open_across_a_rebuild_keeps_reading(env, tmp_path):
+    lake = Lake(str(env / "lake"))
+    write_volumes(lake, date(2026, 11, 20), [2, 3])
+    sql = models(tmp_path, staging__stg_volumes=STAGING, marts__volume_totals=MART)
+    build(inventory_settings.load(), sql_dir=sql)
+    warehouse = env / "warehouse.duckdb"
+    analyst = subprocess.Popen([sys.executable, "-c", ANALYST, str(warehouse)], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        assert analyst.stdout.readline().strip() == "5"
+        write_volumes(lake, date(2026, 11, 21), [10])
+        build(inventory_settings.load(), sql_dir=sql)  # while the analyst's connection is open
+        analyst.stdin.write("\n")
+        analyst.stdin.flush()
+        assert analyst.stdout.readline().strip() == "5"  # the old file, still whole
+        assert analyst.wait(timeout=30) == 0
+    finally:
+        analyst.kill()
+    assert query(warehouse, "select sum(gib) from marts.volume_totals") == [(15,)]  # new connections: new build
+
+
+def test_a_view_may_not_read_the_lake(env, tmp_path):
+    sql = models(tmp_path, intermediate__v="select * from lake_aws_ebs_volume")
+    with pytest.raises(ModelError, match="a view cannot read lake sources"):
+        build(inventory_settings.load(), sql_dir=sql)
+
+
+def test_the_lake_can_be_on_s3(env, tmp_path, monkeypatch):
+    from cloud_inventory.demo.emulator import Emulator
+
+    with Emulator(in_process=True) as emulator:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.url)
+        import boto3
+
+        boto3.client("s3", endpoint_url=emulator.url).create_bucket(Bucket="lake-bucket")
+        monkeypatch.setenv("INVENTORY_LAKE_URI", "s3://lake-bucket/inventory")
+        lake = Lake("s3://lake-bucket/inventory")
+        write_volumes(lake, date(2026, 11, 20), [2, 3])
+        sql = models(tmp_path, staging__stg_volumes=STAGING, marts__volume_totals=MART)
+        build(inventory_settings.load(), sql_dir=sql)
+        write_volumes(lake, date(2026, 11, 21), [4])
+        build(inventory_settings.load(), sql_dir=sql)
+    assert query(env / "warehouse.duckdb", "select sum(gib) from marts.volume_totals") == [(9,)]
+    assert os.path.exists(env / "warehouse.duckdb")
