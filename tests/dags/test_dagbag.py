@@ -42,6 +42,14 @@ def test_k8s_inventory_shape(dagbag):
     assert dag.get_task("report").trigger_rule == "all_done"
 
 
+def test_inventory_marts_runs_when_either_lake_updates_and_marks_the_warehouse(dagbag):
+    dag = dagbag.get_dag("inventory_marts")
+    assert dag is not None and set(dag.task_ids) == {"build"}
+    assert {asset.name for asset in dag.timetable.asset_condition.objects} == {
+        "cloud_inventory_lake_aws", "cloud_inventory_lake_k8s"}
+    assert dag.get_task("build").outlets[0].name == "cloud_inventory_warehouse"
+
+
 @pytest.mark.parametrize("dag_file", sorted(DAGS.glob("*.py")), ids=lambda p: p.name)
 def test_dag_files_import_nothing_heavy_at_module_level(dag_file):
     tree = ast.parse(dag_file.read_text())

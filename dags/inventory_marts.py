@@ -1,0 +1,47 @@
+"""inventory_marts: the DuckDB warehouse, rebuilt from the lake whenever either lake Asset updates.
+
+build: every model of include/sql/ (staging -> intermediate -> marts, in the order their references
+give) into a new warehouse file that replaces the old one atomically; marks the warehouse Asset.
+Trigger it by hand with the conf {"full_refresh": true} to rebuild every model from the whole lake.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from airflow.sdk import dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException
+
+from cloud_inventory import settings as inventory_settings
+from cloud_inventory.assets import LAKE_AWS, LAKE_K8S, WAREHOUSE
+
+SETTINGS = inventory_settings.load()
+
+
+@dag(
+    dag_id="inventory_marts",
+    schedule=(LAKE_AWS | LAKE_K8S),
+    start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    catchup=False,
+    max_active_runs=1,  # one writer of the warehouse
+    default_args=dict(retries=SETTINGS.task_retries, retry_delay=timedelta(seconds=SETTINGS.retry_delay_seconds)),
+    tags=["cloud-inventory", "warehouse"],
+    doc_md=__doc__,
+)
+def inventory_marts():
+    @task(outlets=[WAREHOUSE])
+    def build() -> dict:
+        from cloud_inventory.pipeline import inventory_marts as work
+        from cloud_inventory.warehouse.models import ModelError
+
+        conf = get_current_context()["dag_run"].conf or {}
+        try:
+            result = work.build_warehouse(inventory_settings.load(), full_refresh=bool(conf.get("full_refresh")))
+        except ModelError as error:  # a broken model: retrying will not fix it; the old warehouse stays
+            raise AirflowFailException(str(error)) from None
+        print(work.format_build(result))
+        return {"build_id": result.build_id, "seconds": result.seconds, "models": len(result.stats)}
+
+    build()
+
+
+inventory_marts()
