@@ -73,7 +73,7 @@ prod-eks, day index 1 (the estate resized ``prod-app-2`` to m5.xlarge):
   ``CrashLoopBackOff``, last termination ``Error`` (exit 1), crash-looping since 90 min before the
   day's first dump, on node ``prod-app-2``; Deployment ``shop/worker`` 2 desired, 1 ready.
 * so the unhealthy list is: the evicted pod, the crash-looping worker pod, the pending claim,
-  deployment ``shop/worker``.
+  deployment ``shop/worker``. Warning events: BackOff (the worker pod), ProvisioningFailed.
 
 prod-eks, day index 2: as day 1 (the worker pod still crash-looping, restarts growing), plus node
 ``prod-worker-1`` joined (healthy; the estate's day-2 instance) and ``shop/checkout`` scaled 2 -> 3
@@ -86,13 +86,15 @@ stg-eks, day index 0:
    ``node.kubernetes.io/unreachable`` and ``node.cloudprovider.kubernetes.io/shutdown``. The parser's
    ``ready``/``*_pressure`` columns are null for Unknown: count ``ready is not true`` as not ready.
    Its two DaemonSet pods (``aws-node``, ``kube-proxy``) stay phase Running with condition Ready
-   False; the DaemonSets say 1 desired, 1 ready, 1 misscheduled (not short). No events: the node
-   went down weeks ago.
+   False (their container statuses still say ready, as the kubelet last reported them); the
+   DaemonSets say 1 desired, 1 ready, 1 misscheduled (not short). No events about it: the node went
+   down weeks ago. Nothing else on stg-eks is unhealthy that day.
 
 stg-eks, day index 1: the dead node was deleted from the cluster (its pods with it). New: a rollout
 of ``shop/checkout`` to ``1.10.0-rc1`` whose new pod is waiting ``CrashLoopBackOff`` (last
 termination ``Error``, exit 1, started 50 min before the day's first dump); the old pod still
-serves, so deployment ``shop/checkout`` has 1 of 1 ready (not short). Unhealthy: that one pod.
+serves, so deployment ``shop/checkout`` has 1 of 1 ready (not short). Unhealthy: that one pod
+(Warning event BackOff).
 stg-eks, day index 2: as day 1 (restarts growing). The demo means stg-eks to go silent on the last day.
 
 ReplicaSets mirror their Deployments (``checkout-<hash>`` 1 of 2 ready on prod day 0, the new
@@ -820,12 +822,8 @@ class Dump:
             status.update(active=1, ready=0)
         else:
             status.update(succeeded=1, ready=0, completionTime=_ts(completed), conditions=[
-                {"lastProbeTime": _ts(completed), "lastTransitionTime": _ts(completed), "message":
-                    "Reached expected number of succeeded pods", "reason": "CompletionsReached",
-                 "status": "True", "type": "SuccessCriteriaMet"},
-                {"lastProbeTime": _ts(completed), "lastTransitionTime": _ts(completed), "message":
-                    "Reached expected number of succeeded pods", "reason": "CompletionsReached",
-                 "status": "True", "type": "Complete"}])
+                {"lastProbeTime": _ts(completed), "lastTransitionTime": _ts(completed), "status": "True",
+                 "type": "Complete"}])  # as a 1.30 API server writes it (no SuccessCriteriaMet before 1.31)
         return self.add({
             "apiVersion": "batch/v1", "kind": "Job",
             "metadata": self.meta("Job", app.ns, name, scheduled, labels=labels, owner=cronjob,
