@@ -1,8 +1,10 @@
 """`make demo`: the DAGs through Airflow on the embedded demo estate, three consecutive days.
 
 Starts the AWS emulator on a free loopback port, seeds the demo estate, and for each of the
-last three days runs `airflow dags test aws_inventory <day>` with that day's changes applied in
-between; then prints, per account and resource type, what was captured each day.
+last three days applies that day's changes, has the two demo clusters' bastions upload their dumps
+through the real bastion script (demo/k8s.py; stg-eks falls silent on the last day), and runs
+`airflow dags test` of aws_inventory, k8s_inventory and inventory_marts for that day; then prints,
+per account and resource type, what was captured each day, and what each cluster's dumps held.
 The demo replays past days, so it allows snapshots up to four days old (INVENTORY_MAX_SNAPSHOT_AGE_HOURS);
 real runs keep the default, which refuses to file today's state under an old date.
 """
@@ -19,11 +21,14 @@ from pathlib import Path
 
 from cloud_inventory import settings as inventory_settings
 from cloud_inventory.demo import estate
+from cloud_inventory.demo import k8s as demo_k8s
 from cloud_inventory.demo.emulator import Emulator
+from cloud_inventory.k8s.ledger import read_ledger
 from cloud_inventory.lake import Lake
 from cloud_inventory.manifest import read_manifests
 
 DAYS = 3
+DEMO_DUMPS_URI = "s3://cloud-inventory-k8s-dumps/dumps"
 # One realistic denial: dev's service control policy blocks SageMaker. Recorded as denied, never as "none".
 DEMO_FAULTS = [{"account_id": estate.DEV, "service": "sagemaker", "code": "AccessDeniedException",
                 "message": "User is not authorized to perform sagemaker:List* with an explicit deny in a "
@@ -41,6 +46,7 @@ def demo_environment(emulator: Emulator, data_dir: Path) -> dict[str, str]:
     })
     for name in ("INVENTORY_LAKE_URI", "INVENTORY_WAREHOUSE_PATH"):
         env.pop(name, None)  # the demo writes under its data dir, never into a configured real lake
+    env["INVENTORY_DUMPS_URI"] = DEMO_DUMPS_URI  # in the emulator
     return env
 
 
@@ -103,15 +109,33 @@ def main() -> int:
             changes = estate.seed(emulator.url, index)
             print(f"day {index + 1} ({day}): estate {'seeded' if index == 0 else 'changed'} in "
                   f"{time.monotonic() - started:.1f}s{_describe_changes(changes) if index else ''}")
-            code, seconds, log_file = run_dag("aws_inventory", day, env, log_dir)
-            status = "success" if code == 0 else f"FAILED (exit {code})"
-            print(f"  airflow dags test aws_inventory {day}: {status} in {seconds:.0f}s; log: {log_file}")
-            failures += code != 0
+            clusters = demo_k8s.clusters_for_day(index, DAYS)
+            keys = demo_k8s.upload_dumps(emulator.url, day, index, dumps_uri=DEMO_DUMPS_URI, clusters=clusters)
+            silent = sorted(set(demo_k8s.clusters_for_day(0, DAYS)) - set(clusters))
+            print(f"  bastions uploaded {len(keys)} dump(s) with include/bastion/k8s-dump.sh"
+                  + (f" ({', '.join(silent)} silent today)" if silent else ""))
+            for dag_id in ("aws_inventory", "k8s_inventory", "inventory_marts"):
+                code, seconds, log_file = run_dag(dag_id, day, env, log_dir)
+                status = "success" if code == 0 else f"FAILED (exit {code})"
+                print(f"  airflow dags test {dag_id} {day}: {status} in {seconds:.0f}s; log: {log_file}")
+                failures += code != 0
     lake = Lake(str(data_dir / "lake"))
     print(f"\nCaptured per account and resource type (rows per day; 'denied'/'failed' where we could not look)\n"
           f"lake: {lake.uri}\n")
     print_summary(captured(lake, days), days)
+    print_dumps(lake)
+    print(f"\nwarehouse: {data_dir / 'warehouse.duckdb'}")
     return 1 if failures else 0
+
+
+def print_dumps(lake: Lake) -> None:
+    print("\nKubernetes dumps ingested per cluster (from the ledgers in the lake)\n")
+    print(f"{'cluster':<12}{'dump time (UTC)':<28}{'status':<13}{'pods':>6}{'nodes':>7}{'rows':>7}")
+    for cluster in demo_k8s.clusters_for_day(0, DAYS):
+        for entry in read_ledger(lake, cluster):
+            counts = entry["table_rows"]
+            print(f"{cluster:<12}{entry['dump_at'].isoformat():<28}{entry['status']:<13}"
+                  f"{counts.get('pod', 0):>6}{counts.get('node', 0):>7}{entry['rows']:>7}")
 
 
 def _describe_changes(changes: dict) -> str:
