@@ -1,0 +1,5 @@
+import sys
+
+from cloud_inventory.cli import main
+
+sys.exit(main())

@@ -1,0 +1,117 @@
+"""The analyst's command line: `python -m cloud_inventory find <identifier>` and `... sql "<query>"`.
+
+Both open the warehouse (INVENTORY_WAREHOUSE_PATH) read-only, so they never block or alter a build,
+and keep reading the file they opened while a new build replaces it.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Sequence
+from urllib.parse import urlparse
+
+from cloud_inventory import settings as inventory_settings
+
+FIND_COLUMNS = ("identifier_kind", "resource_type", "resource_id", "account_name", "account_id", "region", "cluster")
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed without a traceback."""
+
+
+def connect(warehouse: Path):
+    import duckdb
+
+    if not warehouse.exists():
+        raise CliError(f"no warehouse at {warehouse}: build it with the inventory_marts DAG "
+                       "(or `make demo`), or set INVENTORY_WAREHOUSE_PATH")
+    return duckdb.connect(str(warehouse), read_only=True)
+
+
+def normalise(identifier: str) -> str:
+    """What people paste, as the lookup stores it: lowercase, no URL scheme or path, no trailing dot."""
+    text = identifier.strip()
+    if "://" in text and not text.startswith("arn:"):
+        text = urlparse(text).hostname or text
+    text = text.lower().rstrip(".")
+    return re.sub(r"^dualstack\.", "", text)
+
+
+def find(con, identifier: str) -> list[dict]:
+    cursor = con.execute("select * from marts.resource_lookup where identifier = ?", [normalise(identifier)])
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+
+
+def format_matches(identifier: str, matches: list[dict]) -> str:
+    lines = [f"{identifier}: {len(matches)} match(es)"]
+    for match in matches:
+        head = ", ".join(f"{key}={match[key]}" for key in FIND_COLUMNS if match.get(key) is not None)
+        lines.append(f"  {head}")
+        extra = {key: value for key, value in match.items()
+                 if key not in FIND_COLUMNS and key != "identifier" and value not in (None, False, "", [])}
+        lines += [f"      {key}: {value}" for key, value in extra.items()]
+    return "\n".join(lines)
+
+
+def run_sql(con, query: str, output_format: str, out=None) -> int:
+    out = out or sys.stdout
+    cursor = con.execute(query)
+    if cursor.description is None:
+        return 0
+    columns = [d[0] for d in cursor.description]
+    rows = cursor.fetchall()
+    if output_format == "csv":
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    elif output_format == "json":
+        for row in rows:
+            out.write(json.dumps(dict(zip(columns, row)), default=str) + "\n")
+    else:
+        out.write(_table(columns, rows) + "\n")
+    return len(rows)
+
+
+def _table(columns: list[str], rows: list[tuple]) -> str:
+    cells = [[("" if value is None else str(value)) for value in row] for row in rows]
+    widths = [max([len(name)] + [len(row[i]) for row in cells]) for i, name in enumerate(columns)]
+    line = lambda values: "  ".join(value.ljust(width) for value, width in zip(values, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(columns), line(["-" * width for width in widths])] + [line(row) for row in cells]
+                     + [f"({len(rows)} row{'s' if len(rows) != 1 else ''})"])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cloud_inventory", description=__doc__.splitlines()[0])
+    parser.add_argument("--warehouse", type=Path, help="warehouse file (default INVENTORY_WAREHOUSE_PATH)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    find_parser = commands.add_parser("find", help="where does this id, ARN, IP, DNS name or Name tag live?")
+    find_parser.add_argument("identifier", nargs="+")
+    sql_parser = commands.add_parser("sql", help="run one read-only query on the warehouse")
+    sql_parser.add_argument("query")
+    sql_parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    args = parser.parse_args(argv)
+
+    import duckdb
+
+    try:
+        with connect(args.warehouse or inventory_settings.load().warehouse_path) as con:
+            if args.command == "find":
+                missing = 0
+                for identifier in args.identifier:
+                    matches = find(con, identifier)
+                    print(format_matches(identifier, matches))
+                    missing += not matches
+                return 1 if missing else 0
+            run_sql(con, args.query, args.format)
+            return 0
+    except CliError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except duckdb.Error as error:
+        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 2
