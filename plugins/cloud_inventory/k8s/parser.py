@@ -12,6 +12,9 @@ already yielded, so a dump is all-or-nothing for its callers:
 from __future__ import annotations
 
 import gzip
+import io
+import itertools
+import re
 import zlib
 from datetime import date, datetime
 from typing import Any, BinaryIO, Iterator
@@ -112,27 +115,125 @@ class _TopLevel:
         self.started = False
 
 
-def _watch(events: Iterator[tuple[str, str, Any]], top: _TopLevel) -> Iterator[tuple[str, str, Any]]:
-    """Pass the top-level `items` array's events on to the item builder; build the rest of the top level here."""
+def _build_top_level(events: Iterator[tuple[str, str, Any]], top: _TopLevel) -> bool:
+    """Builds the top level from `events` until the top-level `items` array starts (True) or they end (False).
+
+    Only the first top-level `items` array makes a List; the events inside it are left to the caller.
+    """
     build = top.builder.event
-    in_items = False
-    for event_tuple in events:
-        if in_items:
-            if event_tuple[1] == "end_array" and event_tuple[0] == "items":
-                in_items = False
-            yield event_tuple
-            continue
-        prefix, event, value = event_tuple
+    for prefix, event, value in events:
         if not top.started:
             top.started = True
             if event != "start_map":
                 raise DumpError(f"not Kubernetes objects: the top level is {_describe(event)}, "
                                 "not a List or an object")
         if prefix == "items" and event == "start_array" and not top.is_list:
-            top.is_list = in_items = True
-            yield event_tuple
-            continue
+            top.is_list = True
+            return True
         build(event, value)
+    return False
+
+
+def _top_level_of(data: bytes) -> dict:
+    """The top level of a List (without its items) from a document whose items are not built: the tail of a dump."""
+    top = _TopLevel()
+    events = ijson.parse(io.BytesIO(data), use_float=True)
+    if _build_top_level(events, top):
+        for prefix, event, _ in events:  # skip the items
+            if prefix == "items" and event == "end_array":
+                break
+        _build_top_level(events, top)
+    return top.builder.value
+
+
+class _Recorder:
+    """A reader that keeps what it read: the head of a dump, read again by the items parser."""
+
+    def __init__(self, reader: Any):
+        self.reader = reader
+        self.chunks: list[bytes] = []
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.reader.read(size)
+        if data:
+            self.chunks.append(data)
+        return data
+
+    def recorded(self) -> list[bytes]:
+        """What was read so far, no longer kept here."""
+        chunks, self.chunks = self.chunks, []
+        return chunks
+
+
+# kubectl indents 4 spaces a level: an item of a List closes with a brace indented 8 spaces on its own line
+KUBECTL_ITEM_END = b"\n        }"
+UNCONFIRMED_LIMIT = 1 << 20  # bytes read without a confirmed item end before every "}" is tried
+
+
+class _Feeder:
+    """The reader ijson's C parser reads a List from: the recorded head, then the rest of the dump.
+
+    The C parser builds the items without passing each JSON event through Python, but says nothing about
+    the top level after the items (the List's `kind`). So now and then a chunk is handed over in three
+    pieces: up to a closing brace where an item probably ends, the brace alone, and the rest. If an item
+    was completed by the brace alone, the item ends there for certain (an object completes at its closing
+    brace and nowhere else), and only the bytes after it need keeping: `tail()`, where the top level
+    after the items is read. The first guess is kubectl's layout, then the layout of the last confirmed
+    item end; a dump read for a megabyte without a confirmed end has every brace of a chunk tried.
+    """
+
+    def __init__(self, head: list[bytes], reader: Any):
+        self.items = 0  # items the caller has taken from the parser: set by the caller
+        self._kept: list[bytes] = []  # the bytes after the last confirmed item end (all bytes before one)
+        self._kept_size = 0
+        self.confirmed = False
+        self._item_end = KUBECTL_ITEM_END
+        rest = iter(lambda: reader.read(CHUNK), b"")
+        self._pieces = self._cut(itertools.chain(head, rest))
+
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:
+            return b""
+        return next(self._pieces, b"")
+
+    def tail(self) -> bytes:
+        """After the last item, a document whose top level reads like the dump's; all of it when no item ended."""
+        data = b"".join(self._kept)
+        return b'{"items":[0' + data if self.confirmed else data
+
+    def _keep(self, piece: bytes) -> bytes:
+        self._kept.append(piece)
+        self._kept_size += len(piece)
+        return piece
+
+    def _candidates(self, chunk: bytes) -> list[int]:
+        if self._kept_size > UNCONFIRMED_LIMIT:
+            return [match.start() for match in _BRACE.finditer(chunk)]
+        at = chunk.rfind(self._item_end)
+        return [at + len(self._item_end) - 1] if at >= 0 else []
+
+    def _cut(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        for chunk in chunks:
+            start = 0
+            for brace in self._candidates(chunk):
+                if brace > start:
+                    yield self._keep(chunk[start:brace])
+                before = self.items
+                yield self._keep(chunk[brace:brace + 1])
+                if self.items > before:  # resumed only once the parser handed over what that brace completed
+                    self._confirm(chunk, brace)
+                start = brace + 1
+            if start < len(chunk):
+                yield self._keep(chunk[start:])
+
+    def _confirm(self, chunk: bytes, brace: int) -> None:
+        self._kept, self._kept_size, self.confirmed = [], 0, True
+        line = chunk.rfind(b"\n", 0, brace)
+        if line >= 0 and not chunk[line + 1:brace].strip():  # the item's closing brace has a line of its own
+            self._item_end = chunk[line:brace + 1]
+
+
+_BRACE = re.compile(rb"}")
 
 
 def _check(obj: Any, where: str) -> None:
@@ -150,15 +251,25 @@ def _check(obj: Any, where: str) -> None:
 
 
 def iter_objects(stream: BinaryIO) -> Iterator[dict]:
-    """Every Kubernetes object in the dump, streamed; raises DumpError (maybe after yielding some)."""
-    reader = open_dump(stream)
+    """Every Kubernetes object in the dump, streamed; raises DumpError (maybe after yielding some).
+
+    The top level is read event by event until its `items` array starts; the items of a List are then
+    built by ijson's C parser reading the dump again from its first byte (only the head was read twice).
+    """
+    reader = _Recorder(open_dump(stream))
     top = _TopLevel()
     index = -1
     try:
-        for index, obj in enumerate(ijson.items(_watch(ijson.parse(reader, use_float=True), top), "items.item")):
-            _check(obj, f"item {index}")
-            yield obj
-        document = top.builder.value
+        if not _build_top_level(ijson.parse(reader, use_float=True), top):
+            document = top.builder.value  # no top-level items array: a single object (or not Kubernetes)
+        else:
+            feeder = _Feeder(reader.recorded(), reader.reader)
+            # (the objects of a second top-level items array, a duplicate key kubectl never writes, are read too)
+            for index, obj in enumerate(ijson.items(feeder, "items.item", use_float=True)):
+                feeder.items = index + 1
+                _check(obj, f"item {index}")
+                yield obj
+            document = {**top.builder.value, **_top_level_of(feeder.tail())}
     except ijson.JSONError as error:
         where = f"after item {index}" if index >= 0 else "before the first item"
         detail = (str(error).strip().splitlines() or [type(error).__name__])[0]
