@@ -14,10 +14,12 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from cloud_inventory import settings as inventory_settings
 from cloud_inventory.assets import LAKE_AWS
+from cloud_inventory.notifications import on_failure
 
 SETTINGS = inventory_settings.load()
 RETRIES = dict(retries=SETTINGS.task_retries, retry_delay=timedelta(seconds=SETTINGS.retry_delay_seconds),
-               retry_exponential_backoff=True, max_retry_delay=timedelta(minutes=30))
+               retry_exponential_backoff=True, on_failure_callback=on_failure(SETTINGS),
+               max_retry_delay=timedelta(minutes=30))
 
 
 def _run_identity() -> tuple:

@@ -13,6 +13,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from cloud_inventory import settings as inventory_settings
 from cloud_inventory.assets import LAKE_AWS, LAKE_K8S, WAREHOUSE
+from cloud_inventory.notifications import on_failure
 
 SETTINGS = inventory_settings.load()
 
@@ -23,7 +24,8 @@ SETTINGS = inventory_settings.load()
     start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
     catchup=False,
     max_active_runs=1,  # one writer of the warehouse
-    default_args=dict(retries=SETTINGS.task_retries, retry_delay=timedelta(seconds=SETTINGS.retry_delay_seconds)),
+    default_args=dict(retries=SETTINGS.task_retries, retry_delay=timedelta(seconds=SETTINGS.retry_delay_seconds),
+                      on_failure_callback=on_failure(SETTINGS)),
     tags=["cloud-inventory", "warehouse"],
     doc_md=__doc__,
 )

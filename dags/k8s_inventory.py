@@ -16,10 +16,12 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from cloud_inventory import settings as inventory_settings
 from cloud_inventory.assets import LAKE_K8S
+from cloud_inventory.notifications import on_failure
 
 SETTINGS = inventory_settings.load()
 RETRIES = dict(retries=SETTINGS.task_retries, retry_delay=timedelta(seconds=SETTINGS.retry_delay_seconds),
-               retry_exponential_backoff=True, max_retry_delay=timedelta(minutes=10))
+               retry_exponential_backoff=True, on_failure_callback=on_failure(SETTINGS),
+               max_retry_delay=timedelta(minutes=10))
 
 
 @dag(

@@ -68,6 +68,7 @@ def test_read_at_call_time_not_import_time(monkeypatch):
     ("INVENTORY_RETRY_DELAY_SECONDS", "5", "retry_delay_seconds", 5.0),
     ("INVENTORY_DUMPS_URI", "s3://drop-box/k8s/", "dumps_uri", "s3://drop-box/k8s"),
     ("INVENTORY_K8S_SCHEDULE", "*/5 * * * *", "k8s_schedule", "*/5 * * * *"),
+    ("INVENTORY_ALERT_FROM", "inventory@example.com", "alert_from", "inventory@example.com"),
     ("INVENTORY_LAKE_URI", "s3://my-lake/inventory/", "lake_uri", "s3://my-lake/inventory"),
     ("INVENTORY_ALERT_EMAILS", "ops@example.com; sre@example.com,,", "alert_emails",
      ("ops@example.com", "sre@example.com")),

@@ -61,6 +61,7 @@ class Settings:
     warehouse_path: Path
     dumps_uri: str
     alert_emails: tuple[str, ...]
+    alert_from: str
     data_dir: Path
     max_snapshot_age_hours: float
     aws_pool: str
@@ -100,6 +101,7 @@ def load() -> Settings:
         ).resolve(),
         dumps_uri=_s3_uri("INVENTORY_DUMPS_URI", "s3://cloud-inventory-k8s-dumps/dumps"),
         alert_emails=emails,
+        alert_from=os.environ.get("INVENTORY_ALERT_FROM", "").strip() or "cloud-inventory@localhost",
         data_dir=data_dir,
         max_snapshot_age_hours=_float("INVENTORY_MAX_SNAPSHOT_AGE_HOURS", 24.0),
         aws_pool=os.environ.get("INVENTORY_AWS_POOL", "").strip() or "aws_inventory",
