@@ -9,11 +9,11 @@ default to 0 where the API means 0 by leaving them out; values that are truly un
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-import jmespath
 import pyarrow as pa
 
 from cloud_inventory.k8s.quantity import QuantityError, parse_quantity, total
@@ -84,8 +84,8 @@ def whole(value: Any) -> int | None:
 
 def _int0(path: str) -> Callable[[dict], int]:
     """A count the API leaves out when it is zero."""
-    compiled = jmespath.compile(path)
-    return lambda obj: int(compiled.search(obj) or 0)
+    read = _reader(path)
+    return lambda obj: int(read(obj) or 0)
 
 
 def _text_map(value: Any) -> dict[str, str]:
@@ -104,6 +104,24 @@ def _get(obj: Any, *keys: str) -> Any:
 
 def _list(value: Any) -> list:
     return value if isinstance(value, list) else []
+
+
+_PLAIN_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def _reader(path: Path) -> Callable[[dict], Any]:
+    """A column's path as a function of the object.
+
+    A plain dotted path (`status.phase`) reads its keys directly: the same answer JMESPath gives for it (null
+    when a key is missing or a step is not an object), without walking JMESPath's parse tree for every row.
+    Any other expression goes through `pick`.
+    """
+    if callable(path):
+        return path
+    if _PLAIN_PATH.fullmatch(path):
+        keys = tuple(path.split("."))
+        return lambda obj: _get(obj, *keys)
+    return lambda obj: pick(obj, path)
 
 
 # --- pods ----------------------------------------------------------------------------------------
@@ -279,8 +297,8 @@ def event_last_seen(event: dict) -> datetime | None:
 # --- the registry ----------------------------------------------------------------------------------
 
 def _ts(path: str) -> Callable[[dict], datetime | None]:
-    compiled = jmespath.compile(path)
-    return lambda obj: to_timestamp(compiled.search(obj))
+    read = _reader(path)
+    return lambda obj: to_timestamp(read(obj))
 
 
 def _replicas(desired: str, ready: str, available: str, updated: str) -> tuple[Column, ...]:
@@ -423,6 +441,8 @@ BY_KIND: dict[str, Kind] = {entry.kind: entry for entry in KINDS if entry.kind}
 OTHER = KINDS[-1]
 TABLES: dict[str, Kind] = {entry.table: entry for entry in KINDS}
 SCHEMAS: dict[str, pa.Schema] = {entry.table: entry.schema for entry in KINDS}
+_READERS: dict[str, tuple[tuple[str, Callable[[dict], Any]], ...]] = {
+    entry.table: tuple((column.name, _reader(column.path)) for column in entry.columns) for entry in KINDS}
 
 
 def kind_of(obj: dict) -> Kind:
@@ -463,6 +483,6 @@ def to_row(obj: dict, context: dict) -> tuple[str, dict]:
         "snapshot_date": context["snapshot_date"],
         "raw": to_json(obj),
     }
-    for column in entry.columns:
-        row[column.name] = pick(obj, column.path)
+    for name, read in _READERS[entry.table]:
+        row[name] = read(obj)
     return entry.table, row
