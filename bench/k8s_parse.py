@@ -5,7 +5,8 @@
     python bench/k8s_parse.py --no-managed-fields   # objects as kubectl >= 1.21 prints them by default
 
 1. Generates two dumps shaped like a bastion's `kubectl get <14 kinds> --all-namespaces -o json`
-   (a `List`, 4-space indented like kubectl, items grouped by kind in the order the bastion asks for):
+   (a `List`, 4-space indented and keys sorted like kubectl prints the unstructured objects it gets,
+   items grouped by kind in the order the bastion asks for):
    a `--pods` cluster with every other kind in proportion (nodes, daemonsets on every node, deployments
    with their current and old replicasets, services, ingresses, statefulsets with volumes, cronjobs and
    their jobs, events...), and a bigger cluster of the same shape of at least `--big-mb` MiB. Pods have
@@ -811,7 +812,7 @@ def write_dump(directory: str, label: str, pods: int, seed: int = 7, managed_fie
         emit('{\n    "apiVersion": "v1",\n    "items": [\n')
         first = True
         for obj in gen.items():
-            text = json.dumps(obj, indent=4)
+            text = json.dumps(obj, indent=4, sort_keys=True)
             emit(("" if first else ",\n") + "        " + text.replace("\n", "\n        "))
             first = False
         emit('\n    ],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n', flush=True)
