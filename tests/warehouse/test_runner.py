@@ -148,7 +148,8 @@ def test_a_failing_model_names_itself_and_leaves_the_previous_warehouse(env, tmp
         build(inventory_settings.load(), sql_dir=sql)
 
     assert (env / "warehouse.duckdb").read_bytes() == before
-    assert sorted(p.name for p in env.iterdir() if p.name.startswith("warehouse")) == ["warehouse.duckdb"]
+    assert sorted(p.name for p in env.iterdir() if p.name.startswith("warehouse")) == [
+        "warehouse.duckdb", "warehouse.duckdb.lock"]  # no half-built file left behind
 
 
 def test_an_empty_lake_builds_empty_marts(env, tmp_path):
@@ -210,3 +211,41 @@ def test_the_lake_can_be_on_s3(env, tmp_path, monkeypatch):
         build(inventory_settings.load(), sql_dir=sql)
     assert query(env / "warehouse.duckdb", "select sum(gib) from marts.volume_totals") == [(9,)]
     assert os.path.exists(env / "warehouse.duckdb")
+
+
+def test_a_selective_build_rebuilds_only_the_named_models_and_writes_extra_tables(env, tmp_path):
+    lake = Lake(str(env / "lake"))
+    write_volumes(lake, date(2026, 11, 20), [2, 3])
+    sql = models(tmp_path, staging__stg_volumes=STAGING, marts__volume_totals=MART,
+                 marts__built_at="select now() as built, count(*) as volumes from staging.stg_volumes")
+    build(inventory_settings.load(), sql_dir=sql)
+    write_volumes(lake, date(2026, 11, 21), [4])  # not processed by a selective build
+    first = query(env / "warehouse.duckdb", "select built from marts.built_at")
+
+    def record(con):
+        con.execute("create or replace table dq.check_results as select 'a check' as check_name")
+
+    result = build(inventory_settings.load(), sql_dir=sql, select={"marts.built_at"}, extra=record)
+
+    assert [s["model"] for s in result.stats] == ["marts.built_at"]
+    assert query(env / "warehouse.duckdb", "select built from marts.built_at") != first
+    assert query(env / "warehouse.duckdb", "select * from dq.check_results") == [("a check",)]
+    assert query(env / "warehouse.duckdb", "select sum(gib) from marts.volume_totals") == [(5,)]
+    after = build(inventory_settings.load(), sql_dir=sql)  # the next full build still sees the new day
+    assert [s["mode"] for s in after.stats if s["model"] == "staging.stg_volumes"] == ["1 date(s)"]
+    assert query(env / "warehouse.duckdb", "select sum(gib) from marts.volume_totals") == [(9,)]
+
+
+def test_a_full_refresh_keeps_the_check_history(env, tmp_path):
+    sql = models(tmp_path, staging__stg_volumes=STAGING)
+    build(inventory_settings.load(), sql_dir=sql,
+          extra=lambda con: con.execute("create table dq.check_results as select 1 as run"))
+    build(inventory_settings.load(), sql_dir=sql, full_refresh=True)
+    assert query(env / "warehouse.duckdb", "select run from dq.check_results") == [(1,)]
+
+
+def test_selecting_an_unknown_model_is_an_error(env, tmp_path):
+    sql = models(tmp_path, staging__stg_volumes=STAGING)
+    build(inventory_settings.load(), sql_dir=sql)
+    with pytest.raises(ModelError, match="no such model"):
+        build(inventory_settings.load(), sql_dir=sql, select={"marts.nope"})

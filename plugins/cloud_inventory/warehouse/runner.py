@@ -11,26 +11,30 @@ replaces the old one in one rename.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any, Callable, Iterator
 
 import pyarrow as pa
 
-from cloud_inventory.accounts import load as load_accounts
 from cloud_inventory.lake import Lake
 from cloud_inventory.settings import PROJECT_ROOT, Settings
 from cloud_inventory.warehouse import sources as lake_sources
 from cloud_inventory.warehouse.models import Model, ModelError, discover
+from cloud_inventory.warehouse.seeds import bind_seeds, seed_names
 
 SQL_DIR = PROJECT_ROOT / "include" / "sql"
 SEEDS_DIR = PROJECT_ROOT / "include" / "config" / "seeds"
-SCHEMAS = ("staging", "intermediate", "marts", "meta")
+SCHEMAS = ("staging", "intermediate", "marts", "meta", "dq")
+CARRIED_SCHEMAS = ("dq",)  # written by the quality DAG, not by models: a full refresh copies them over
 FORMAT_VERSION = "1"  # bump when meta tables change shape: the next build is then a full refresh
 
 _META_DDL = """
@@ -63,43 +67,49 @@ def _table_exists(con, relation: str) -> bool:
                             [schema, name]).fetchone()[0])
 
 
-def _bind_seeds(con, settings: Settings, seeds_dir: Path) -> None:
-    config = load_accounts(settings.accounts_file)
-    accounts = pa.Table.from_pylist(
-        [{"account_id": a.id, "account_name": a.name, "environment": a.environment, "team": a.team}
-         for a in config.accounts],
-        schema=pa.schema([("account_id", pa.string()), ("account_name", pa.string()),
-                          ("environment", pa.string()), ("team", pa.string())]))
-    clusters = pa.Table.from_pylist(
-        [{"cluster": c.name, "account_id": c.account_id, "region": c.region,
-          "dump_interval_minutes": c.dump_interval_minutes, "stale_after_minutes": c.stale_after}
-         for c in config.clusters],
-        schema=pa.schema([("cluster", pa.string()), ("account_id", pa.string()), ("region", pa.string()),
-                          ("dump_interval_minutes", pa.int64()), ("stale_after_minutes", pa.int64())]))
-    con.register("seed_accounts", accounts)
-    con.register("seed_clusters", clusters)
-    for path in sorted(seeds_dir.glob("*.csv")):
-        quoted = str(path).replace("'", "''")
-        con.execute(f"create temp view seed_{path.stem} as select * from read_csv('{quoted}', header = true)")
+@contextmanager
+def warehouse_lock(warehouse: Path) -> Iterator[None]:
+    """One writer at a time (the marts build, the quality run): each copies the file, so two at once would
+    lose one's work. Readers never take it."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with open(warehouse.with_name(warehouse.name + ".lock"), "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class Build:
+    """A build of every model (or of `select`, on the current warehouse), plus `extra` writes, replacing
+    the warehouse in one rename."""
+
     def __init__(self, settings: Settings, *, sql_dir: Path = SQL_DIR, seeds_dir: Path = SEEDS_DIR,
-                 full_refresh: bool = False):
+                 full_refresh: bool = False, select: set[str] | None = None,
+                 extra: Callable[[Any], None] | None = None):
         self.settings = settings
+        self.select, self.extra = select, extra
         self.lake = Lake(settings.lake_uri)
         self.sources = lake_sources.lake_sources()
         self.seeds_dir = seeds_dir
-        self.models = discover(sql_dir, set(self.sources) | lake_sources.seed_names(seeds_dir))
+        self.models = discover(sql_dir, set(self.sources) | seed_names(seeds_dir))
+        unknown = sorted((select or set()) - {model.relation for model in self.models})
+        if unknown:
+            raise ModelError(f"no such model(s): {', '.join(unknown)}")
         self.warehouse = Path(settings.warehouse_path)
+        if select and (full_refresh or not self.warehouse.exists()):
+            raise ModelError("building selected models needs an existing warehouse and no full refresh")
         self.full_refresh = full_refresh or not self.warehouse.exists()
         self.build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
 
     def run(self) -> BuildResult:
+        with warehouse_lock(self.warehouse):
+            return self._run()
+
+    def _run(self) -> BuildResult:
         import duckdb
 
         started = time.monotonic()
-        self.warehouse.parent.mkdir(parents=True, exist_ok=True)
         target = self.warehouse.with_name(f"{self.warehouse.name}.build-{self.build_id}")
         result = BuildResult(self.build_id, self.warehouse, self.full_refresh)
         try:
@@ -111,7 +121,11 @@ class Build:
                     con.close()
                     os.unlink(target)
                     con, self.full_refresh, result.full_refresh = duckdb.connect(str(target)), True, True
+                if self.full_refresh and self.warehouse.exists():
+                    self._carry_over(con)
                 self._build(con, result)
+                if self.extra:
+                    self.extra(con)
                 con.execute("checkpoint")
             finally:
                 con.close()
@@ -122,6 +136,20 @@ class Build:
             raise
         result.seconds = round(time.monotonic() - started, 3)
         return result
+
+    def _carry_over(self, con) -> None:
+        """Tables a full refresh must keep: the previous warehouse's dq schema (check history)."""
+        quoted = str(self.warehouse).replace("'", "''")
+        con.execute(f"attach '{quoted}' as previous (read_only)")
+        try:
+            for schema in CARRIED_SCHEMAS:
+                con.execute(f"create schema if not exists {schema}")
+                tables = con.execute("select table_name from duckdb_tables() where database_name = 'previous' "
+                                     "and schema_name = ?", [schema]).fetchall()
+                for (table,) in tables:
+                    con.execute(f"create table {schema}.{table} as select * from previous.{schema}.{table}")
+        finally:
+            con.execute("detach previous")
 
     def _compatible(self, con) -> bool:
         try:
@@ -136,13 +164,15 @@ class Build:
         for schema in SCHEMAS:
             con.execute(f"create schema if not exists {schema}")
         con.execute(_META_DDL)
-        _bind_seeds(con, self.settings, self.seeds_dir)
+        bind_seeds(con, self.settings, self.seeds_dir)
         files = {name: lake_sources.list_files(self.lake, source) for name, source in self.sources.items()}
         changed = self._changed_dates(con, files)
         for source in self.sources.values():
             lake_sources.bind(con, self.lake, source, files[source.name])
         states = dict(con.execute("select model, sql_hash from meta.model_state").fetchall())
         for model in self.models:
+            if self.select and model.relation not in self.select:
+                continue
             stat = self._run_model(con, model, files, changed, states.get(model.relation))
             stat.update(build_id=self.build_id, built_at=datetime.now(timezone.utc))
             result.stats.append(stat)
@@ -216,9 +246,18 @@ class Build:
                         "? as materialized, ? as mode, ? as rows, ? as seconds, ? as built_at",
                         [[s["build_id"], s["model"], s["layer"], s["materialized"], s["mode"], s["rows"],
                           s["seconds"], s["built_at"]] for s in result.stats])
-        con.execute("delete from meta.model_state")
-        con.executemany("insert into meta.model_state values (?, ?)",
-                        [[m.relation, _hash(m.sql)] for m in self.models])
+        built = [m for m in self.models if not self.select or m.relation in self.select]
+        con.executemany("delete from meta.model_state where model = ?", [[m.relation] for m in built])
+        con.executemany("insert into meta.model_state values (?, ?)", [[m.relation, _hash(m.sql)] for m in built])
+        if not self.select:  # a selective build did not process the lake's changes: the next build must
+            self._record_lake_files(con, files)
+        changed_count = 0 if self.select else sum(len(days) for days in changed.values() if days)
+        con.execute("insert into meta.builds values (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [self.build_id, began, datetime.now(timezone.utc), result.full_refresh, self.settings.lake_uri,
+                     len(built), changed_count, FORMAT_VERSION])
+
+    @staticmethod
+    def _record_lake_files(con, files) -> None:
         listed = [{"source": f.source, "path": f.path, "size": f.size, "mtime_ns": f.mtime_ns,
                    "snapshot_date": f.snapshot_date} for source_files in files.values() for f in source_files]
         con.execute("delete from meta.lake_files")
@@ -229,10 +268,6 @@ class Build:
             con.register("_listed_files", table)
             con.execute("insert into meta.lake_files select * from _listed_files")
             con.unregister("_listed_files")
-        changed_count = sum(len(days) for days in changed.values() if days)
-        con.execute("insert into meta.builds values (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [self.build_id, began, datetime.now(timezone.utc), result.full_refresh, self.settings.lake_uri,
-                     len(self.models), changed_count, FORMAT_VERSION])
 
 
 def build(settings: Settings, **options) -> BuildResult:

@@ -3,7 +3,7 @@
 - `lake_aws_<resource_type>`: raw/aws/<type>/dt=*/account_id=*/region=*/*.parquet, one per registry entry
 - `lake_k8s_<table>`: raw/k8s/<table>/dt=*/cluster=*/*.parquet, one per Kubernetes kind table
 - `lake_manifest_aws`: manifests/aws/dt=*/.../manifest.parquet; `lake_manifest_k8s`: the cluster ledgers
-- `seed_accounts`, `seed_clusters`: the accounts file; `seed_<name>`: include/config/seeds/<name>.csv
+(The seeds, `seed_*`, are in seeds.py.)
 
 Every source exists even when the lake has no file for it (an empty relation with the dataset's
 schema), so an empty lake builds empty marts. A build binds each source in its own DuckDB
@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Iterable
 
 import pyarrow as pa
@@ -53,10 +52,6 @@ def lake_sources() -> dict[str, LakeSource]:
     sources += [LakeSource("lake_manifest_aws", ("manifests", "aws"), MANIFEST_SCHEMA),
                 LakeSource("lake_manifest_k8s", ("manifests", "k8s"), LEDGER_SCHEMA, dated=False)]
     return {source.name: source for source in sources}
-
-
-def seed_names(seeds_dir: Path) -> set[str]:
-    return {"seed_accounts", "seed_clusters"} | {f"seed_{path.stem}" for path in seeds_dir.glob("*.csv")}
 
 
 def list_files(lake: Lake, source: LakeSource) -> list[LakeFile]:
