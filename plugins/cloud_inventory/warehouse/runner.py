@@ -86,8 +86,11 @@ class Build:
 
     def __init__(self, settings: Settings, *, sql_dir: Path = SQL_DIR, seeds_dir: Path = SEEDS_DIR,
                  full_refresh: bool = False, select: set[str] | None = None,
-                 extra: Callable[[Any], None] | None = None):
+                 extra: Callable[[Any], None] | None = None, as_of: datetime | None = None):
         self.settings = settings
+        # Models that judge age (source freshness) read it with getvariable('as_of'), not now(): one instant
+        # for the whole build, and one a test can set.
+        self.as_of = as_of or datetime.now(timezone.utc)
         self.select, self.extra = select, extra
         self.lake = Lake(settings.lake_uri)
         self.sources = lake_sources.lake_sources()
@@ -161,6 +164,7 @@ class Build:
     def _build(self, con, result: BuildResult) -> None:
         began = datetime.now(timezone.utc)
         con.execute("set TimeZone = 'UTC'")
+        con.execute("set variable as_of = ?::timestamptz", [self.as_of])
         for schema in SCHEMAS:
             con.execute(f"create schema if not exists {schema}")
         con.execute(_META_DDL)
