@@ -50,6 +50,22 @@ def test_inventory_marts_runs_when_either_lake_updates_and_marks_the_warehouse(d
     assert dag.get_task("build").outlets[0].name == "cloud_inventory_warehouse"
 
 
+def test_inventory_quality_runs_hourly_and_when_the_warehouse_updates(dagbag):
+    dag = dagbag.get_dag("inventory_quality")
+    assert dag is not None and set(dag.task_ids) == {"evaluate", "digest"}
+    assert dag.timetable.timetable._expression == "0 * * * *"
+    assert {asset.name for asset in dag.timetable.asset_condition.objects} == {"cloud_inventory_warehouse"}
+
+
+def test_every_dag_emails_on_failure_when_addresses_are_set(monkeypatch):
+    monkeypatch.setenv("INVENTORY_ALERT_EMAILS", "oncall@example.com")
+    bag = DagBag(dag_folder=str(DAGS))
+    assert set(bag.dag_ids) == {"aws_inventory", "k8s_inventory", "inventory_marts", "inventory_quality"}
+    for dag in bag.dags.values():
+        for task in dag.tasks:
+            assert [type(callback).__name__ for callback in task.on_failure_callback] == ["FailureEmail"], task
+
+
 @pytest.mark.parametrize("dag_file", sorted(DAGS.glob("*.py")), ids=lambda p: p.name)
 def test_dag_files_import_nothing_heavy_at_module_level(dag_file):
     tree = ast.parse(dag_file.read_text())
