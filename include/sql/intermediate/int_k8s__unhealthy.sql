@@ -60,6 +60,9 @@ classified_pods as (
         list_filter(conditions, lambda c: c.type = 'Ready' and c.status <> 'True')[1]   as unready_condition,
         list_filter(conditions, lambda c: c.type = 'PodScheduled')[1]                   as scheduled_condition
     from pods
+    -- the few pods that can have a problem, before their conditions are read
+    where phase in ('Failed', 'Pending')
+       or waiting_reason in ('CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull', 'InvalidImageName')
 ),
 
 pod_problems as (

@@ -21,19 +21,6 @@ with source_snapshots as (
     select * from intermediate.int_aws__source_snapshots
 ),
 
-instances as (select * from staging.stg_aws__ec2_instances),
-network_interfaces as (select * from staging.stg_aws__network_interfaces),
-elastic_ips as (select * from staging.stg_aws__elastic_ips),
-nat_gateways as (select * from staging.stg_aws__nat_gateways),
-elbv2_load_balancers as (select * from staging.stg_aws__elbv2_load_balancers),
-classic_load_balancers as (select * from staging.stg_aws__classic_load_balancers),
-cloudfront_distributions as (select * from staging.stg_aws__cloudfront_distributions),
-rds_instances as (select * from staging.stg_aws__rds_instances),
-rds_clusters as (select * from staging.stg_aws__rds_clusters),
-redshift_clusters as (select * from staging.stg_aws__redshift_clusters),
-eks_clusters as (select * from staging.stg_aws__eks_clusters),
-route53_records as (select * from staging.stg_aws__route53_records),
-
 -- the columns every AWS staging model shares, for ids, ARNs and names of every type
 resources as (
     select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
@@ -95,18 +82,122 @@ resources as (
 ),
 
 -- current rows: the source's latest ok snapshot. Global types are filed under source region "global"
--- while their rows carry the resource's own region (a type is either global or regional, never both).
+-- while their rows carry the resource's own region (two equi-joins, not one join with an "or").
 current_resources as (
-    select
-        resources.*,
-        source_snapshots.account_name,
-        source_snapshots.is_stale
+    select resources.*, source_snapshots.account_name, source_snapshots.is_stale
     from resources
     join source_snapshots
         on source_snapshots.resource_type = resources.resource_type
        and source_snapshots.account_id = resources.account_id
-       and (source_snapshots.source_region = resources.region or source_snapshots.source_region = 'global')
+       and source_snapshots.source_region = resources.region
        and resources.snapshot_date = source_snapshots.last_ok_snapshot_date
+    where not source_snapshots.is_global
+    union all
+    select resources.*, source_snapshots.account_name, source_snapshots.is_stale
+    from resources
+    join source_snapshots
+        on source_snapshots.resource_type = resources.resource_type
+       and source_snapshots.account_id = resources.account_id
+       and source_snapshots.source_region = 'global'
+       and resources.snapshot_date = source_snapshots.last_ok_snapshot_date
+    where source_snapshots.is_global
+),
+
+-- the typed rows each identifier kind needs, cut to current rows before anything is unnested
+instances as (
+    select typed.*
+    from staging.stg_aws__ec2_instances as typed
+    semi join current_resources as c
+        on c.resource_type = typed.resource_type and c.account_id = typed.account_id and c.region = typed.region
+       and c.resource_id = typed.resource_id and c.snapshot_date = typed.snapshot_date
+),
+
+network_interfaces as (
+    select typed.*
+    from staging.stg_aws__network_interfaces as typed
+    semi join current_resources as c
+        on c.resource_type = typed.resource_type and c.account_id = typed.account_id and c.region = typed.region
+       and c.resource_id = typed.resource_id and c.snapshot_date = typed.snapshot_date
+),
+
+elastic_ips as (
+    select typed.*
+    from staging.stg_aws__elastic_ips as typed
+    semi join current_resources as c
+        on c.resource_type = typed.resource_type and c.account_id = typed.account_id and c.region = typed.region
+       and c.resource_id = typed.resource_id and c.snapshot_date = typed.snapshot_date
+),
+
+nat_gateways as (
+    select typed.*
+    from staging.stg_aws__nat_gateways as typed
+    semi join current_resources as c
+        on c.resource_type = typed.resource_type and c.account_id = typed.account_id and c.region = typed.region
+       and c.resource_id = typed.resource_id and c.snapshot_date = typed.snapshot_date
+),
+
+elbv2_load_balancers as (
+    select typed.*
+    from staging.stg_aws__elbv2_load_balancers as typed
+    semi join current_resources as c
+        on c.resource_type = typed.resource_type and c.account_id = typed.account_id and c.region = typed.region
+       and c.resource_id = typed.resource_id and c.snapshot_date = typed.snapshot_date
+),
+
+classic_load_balancers as (
+    select typed.*
+    from staging.stg_aws__classic_load_balancers as typed
+    semi join current_resources as c
+        on c.resource_type = typed.resource_type and c.account_id = typed.account_id and c.region = typed.region
+       and c.resource_id = typed.resource_id and c.snapshot_date = typed.snapshot_date
+),
+
+cloudfront_distributions as (
+    select typed.*
+    from staging.stg_aws__cloudfront_distributions as typed
+    semi join current_resources as c
+        on c.resource_type = typed.resource_type and c.account_id = typed.account_id and c.region = typed.region
+       and c.resource_id = typed.resource_id and c.snapshot_date = typed.snapshot_date
+),
+
+rds_instances as (
+    select typed.*
+    from staging.stg_aws__rds_instances as typed
+    semi join current_resources as c
+        on c.resource_type = typed.resource_type and c.account_id = typed.account_id and c.region = typed.region
+       and c.resource_id = typed.resource_id and c.snapshot_date = typed.snapshot_date
+),
+
+rds_clusters as (
+    select typed.*
+    from staging.stg_aws__rds_clusters as typed
+    semi join current_resources as c
+        on c.resource_type = typed.resource_type and c.account_id = typed.account_id and c.region = typed.region
+       and c.resource_id = typed.resource_id and c.snapshot_date = typed.snapshot_date
+),
+
+redshift_clusters as (
+    select typed.*
+    from staging.stg_aws__redshift_clusters as typed
+    semi join current_resources as c
+        on c.resource_type = typed.resource_type and c.account_id = typed.account_id and c.region = typed.region
+       and c.resource_id = typed.resource_id and c.snapshot_date = typed.snapshot_date
+),
+
+eks_clusters as (
+    select typed.*
+    from staging.stg_aws__eks_clusters as typed
+    semi join current_resources as c
+        on c.resource_type = typed.resource_type and c.account_id = typed.account_id and c.region = typed.region
+       and c.resource_id = typed.resource_id and c.snapshot_date = typed.snapshot_date
+),
+
+route53_records as (
+    select typed.*
+    from staging.stg_aws__route53_records as typed
+    semi join current_resources as c
+        on c.resource_type = typed.resource_type and c.account_id = typed.account_id and c.region = typed.region
+       and c.resource_id = typed.resource_id and c.snapshot_date = typed.snapshot_date
 ),
 
 generic as (
