@@ -73,11 +73,11 @@ def run_sql(con, query: str, output_format: str, out=None) -> int:
         for row in rows:
             out.write(json.dumps(dict(zip(columns, row)), default=str) + "\n")
     else:
-        out.write(_table(columns, rows) + "\n")
+        out.write(format_table(columns, rows) + "\n")
     return len(rows)
 
 
-def _table(columns: list[str], rows: list[tuple]) -> str:
+def format_table(columns: list[str], rows: list[tuple]) -> str:
     cells = [[("" if value is None else str(value)) for value in row] for row in rows]
     widths = [max([len(name)] + [len(row[i]) for row in cells]) for i, name in enumerate(columns)]
     line = lambda values: "  ".join(value.ljust(width) for value, width in zip(values, widths)).rstrip()  # noqa: E731

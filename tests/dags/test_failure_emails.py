@@ -10,7 +10,7 @@ import pytest
 
 from cloud_inventory.demo import estate
 from cloud_inventory.demo.emulator import Emulator
-from tests.smtp_sink import SmtpSink, free_port, html_of, smtp_connection
+from cloud_inventory.demo.mailsink import SmtpSink, free_port, html_of, smtp_connection
 
 pytestmark = pytest.mark.airflow
 

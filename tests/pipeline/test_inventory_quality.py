@@ -17,7 +17,7 @@ from cloud_inventory.lake import Lake
 from cloud_inventory.manifest import Outcome, write_manifest
 from cloud_inventory.pipeline import inventory_quality as work
 from cloud_inventory.warehouse.runner import build
-from tests.smtp_sink import SmtpSink, html_of
+from cloud_inventory.demo.mailsink import SmtpSink, html_of
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 11, 20, 6, 0, tzinfo=timezone.utc)  # when A's and C's last snapshots finished

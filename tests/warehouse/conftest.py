@@ -22,17 +22,6 @@ DAYS = 3
 DUMPS_URI = "s3://warehouse-test-dumps/dumps"
 
 
-def demo_faults(day_index: int) -> list[dict]:
-    from cloud_inventory.demo import estate
-    from cloud_inventory.demo.run import DEMO_FAULTS
-
-    faults = list(DEMO_FAULTS)
-    if day_index == DAYS - 1:
-        faults.append({"account_id": estate.DEV, "service": "sts", "action": "AssumeRole", "code": "AccessDenied",
-                       "status": 403, "message": "User is not authorized to perform: sts:AssumeRole"})
-    return faults
-
-
 def model_folder(root: Path, *keep: str) -> Path:
     """A model folder with the project's staging models and only the intermediate/mart files named by
     the globs in `keep` (e.g. "intermediate/int_inventory__*.sql", "marts/inventory_*.sql"), so tests of
@@ -58,6 +47,7 @@ def demo_world(tmp_path_factory):
     from cloud_inventory.demo import estate
     from cloud_inventory.demo import k8s as demo_k8s
     from cloud_inventory.demo.emulator import Emulator
+    from cloud_inventory.demo.run import faults_for_day
     from cloud_inventory.lake import Lake
     from cloud_inventory.pipeline.k8s_inventory import configured_clusters, ingest_cluster
 
@@ -79,7 +69,7 @@ def demo_world(tmp_path_factory):
             changes.append(estate.seed(emulator.url, index))
             demo_k8s.upload_dumps(emulator.url, day, index, dumps_uri=DUMPS_URI,
                                   clusters=demo_k8s.clusters_for_day(index, DAYS))
-            emulator.set_faults(demo_faults(index))
+            emulator.set_faults(faults_for_day(index, DAYS))
             for account in accounts:
                 for region in (*account.regions, GLOBAL):
                     extract_pair(account, region, settings, lake, day, f"demo-world-{day}")

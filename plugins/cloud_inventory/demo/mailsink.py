@@ -1,4 +1,5 @@
-"""A real SMTP server on loopback (aiosmtpd) that keeps what it receives, for the email tests and the demo."""
+"""A real SMTP server on loopback (aiosmtpd) that keeps what it receives: the demo's mail catcher and the
+email tests' server. With `folder`, each message is also saved there as <n>.eml and <n>.html."""
 from __future__ import annotations
 
 import email
@@ -7,25 +8,34 @@ import json
 import socket
 import threading
 from email.message import EmailMessage
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
 
 class _Collect:
-    def __init__(self) -> None:
+    def __init__(self, folder: Path | None) -> None:
         self.messages: list[EmailMessage] = []
         self.lock = threading.Lock()
+        self.folder = folder
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+        raw = envelope.original_content or envelope.content
+        message = email.message_from_bytes(raw, policy=email.policy.default)
         with self.lock:
             self.messages.append(message)
+            if self.folder is not None:
+                number = len(self.messages)
+                (self.folder / f"{number:03d}.eml").write_bytes(raw)
+                (self.folder / f"{number:03d}.html").write_text(html_of(message))
         return "250 Message accepted for delivery"
 
 
 class SmtpSink:
-    def __init__(self) -> None:
-        self.handler = _Collect()
+    def __init__(self, folder: Path | None = None) -> None:
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+        self.handler = _Collect(folder)
         self.port = free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 

@@ -22,20 +22,32 @@ from pathlib import Path
 from cloud_inventory import settings as inventory_settings
 from cloud_inventory.demo import estate
 from cloud_inventory.demo import k8s as demo_k8s
+from cloud_inventory.demo import report
 from cloud_inventory.demo.emulator import Emulator
+from cloud_inventory.demo.mailsink import SmtpSink
 from cloud_inventory.k8s.ledger import read_ledger
 from cloud_inventory.lake import Lake
 from cloud_inventory.manifest import read_manifests
 
 DAYS = 3
 DEMO_DUMPS_URI = "s3://cloud-inventory-k8s-dumps/dumps"
+DEMO_ALERT_EMAIL = "oncall@example.com"
 # One realistic denial: dev's service control policy blocks SageMaker. Recorded as denied, never as "none".
 DEMO_FAULTS = [{"account_id": estate.DEV, "service": "sagemaker", "code": "AccessDeniedException",
                 "message": "User is not authorized to perform sagemaker:List* with an explicit deny in a "
                            "service control policy", "status": 400}]
+# On the last day someone breaks dev's role trust: nothing in dev can be looked at (and stg-eks's bastion
+# stops dumping, demo/k8s.py). The quality run must name exactly those.
+DEV_ROLE_DENIED = {"account_id": estate.DEV, "service": "sts", "action": "AssumeRole", "code": "AccessDenied",
+                   "status": 403, "message": "User is not authorized to perform: sts:AssumeRole on resource "
+                                             "arn:aws:iam::333333333333:role/InventoryReadOnly"}
 
 
-def demo_environment(emulator: Emulator, data_dir: Path) -> dict[str, str]:
+def faults_for_day(index: int, days: int = DAYS) -> list[dict]:
+    return DEMO_FAULTS + ([DEV_ROLE_DENIED] if index == days - 1 else [])
+
+
+def demo_environment(emulator: Emulator, data_dir: Path, mail: SmtpSink) -> dict[str, str]:
     env = {**os.environ, **emulator.env()}
     env.update({
         "INVENTORY_DATA_DIR": str(data_dir),
@@ -47,6 +59,8 @@ def demo_environment(emulator: Emulator, data_dir: Path) -> dict[str, str]:
     for name in ("INVENTORY_LAKE_URI", "INVENTORY_WAREHOUSE_PATH"):
         env.pop(name, None)  # the demo writes under its data dir, never into a configured real lake
     env["INVENTORY_DUMPS_URI"] = DEMO_DUMPS_URI  # in the emulator
+    env["INVENTORY_ALERT_EMAILS"] = DEMO_ALERT_EMAIL  # failure emails and the digest go to the demo's mail sink
+    env["AIRFLOW_CONN_SMTP_DEFAULT"] = mail.connection_uri()
     return env
 
 
@@ -93,19 +107,22 @@ def print_summary(table: dict[tuple[str, str], dict[date, str]], days: list[date
 def main() -> int:
     settings = inventory_settings.load()
     data_dir = settings.data_dir
-    for folder in ("lake", "demo"):
+    for folder in ("lake", "demo", "quality"):
         shutil.rmtree(data_dir / folder, ignore_errors=True)
+    for name in ("warehouse.duckdb", "warehouse.duckdb.wal"):
+        (data_dir / name).unlink(missing_ok=True)
     log_dir = data_dir / "demo" / "logs"
     log_dir.mkdir(parents=True)
     today = datetime.now(timezone.utc).date()
     days = [today - timedelta(days=DAYS - 1 - offset) for offset in range(DAYS)]
     failures = 0
-    with Emulator() as emulator:
-        print(f"AWS emulator (moto server) on {emulator.url}")
-        emulator.set_faults(DEMO_FAULTS)
-        env = demo_environment(emulator, data_dir)
+    mail_dir = data_dir / "demo" / "mail"
+    with Emulator() as emulator, SmtpSink(mail_dir) as mail:
+        print(f"AWS emulator (moto server) on {emulator.url}; mail sink (SMTP) on 127.0.0.1:{mail.port}")
+        env = demo_environment(emulator, data_dir, mail)
         for index, day in enumerate(days):
             started = time.monotonic()
+            emulator.set_faults([])
             changes = estate.seed(emulator.url, index)
             print(f"day {index + 1} ({day}): estate {'seeded' if index == 0 else 'changed'} in "
                   f"{time.monotonic() - started:.1f}s{_describe_changes(changes) if index else ''}")
@@ -114,18 +131,35 @@ def main() -> int:
             silent = sorted(set(demo_k8s.clusters_for_day(0, DAYS)) - set(clusters))
             print(f"  bastions uploaded {len(keys)} dump(s) with include/bastion/k8s-dump.sh"
                   + (f" ({', '.join(silent)} silent today)" if silent else ""))
-            for dag_id in ("aws_inventory", "k8s_inventory", "inventory_marts"):
+            emulator.set_faults(faults_for_day(index))
+            if index == DAYS - 1:
+                print("  today dev's role trust is broken: AssumeRole into 333333333333 is denied")
+            dag_ids = ["aws_inventory", "k8s_inventory", "inventory_marts"]
+            dag_ids += ["inventory_quality"] if index == DAYS - 1 else []
+            for dag_id in dag_ids:
                 code, seconds, log_file = run_dag(dag_id, day, env, log_dir)
-                status = "success" if code == 0 else f"FAILED (exit {code})"
+                planned = dag_id == "aws_inventory" and code != 0 and only_dev_failed(Lake(str(data_dir / "lake")), day)
+                status = ("success" if code == 0 else "failed, as planned: dev could not be entered" if planned
+                          else f"FAILED (exit {code})")
                 print(f"  airflow dags test {dag_id} {day}: {status} in {seconds:.0f}s; log: {log_file}")
-                failures += code != 0
+                failures += code != 0 and not planned
+        messages = mail.messages
     lake = Lake(str(data_dir / "lake"))
     print(f"\nCaptured per account and resource type (rows per day; 'denied'/'failed' where we could not look)\n"
           f"lake: {lake.uri}\n")
     print_summary(captured(lake, days), days)
     print_dumps(lake)
-    print(f"\nwarehouse: {data_dir / 'warehouse.duckdb'}")
+    warehouse = data_dir / "warehouse.duckdb"
+    print(f"\nwarehouse: {warehouse}   (python -m cloud_inventory sql \"...\"; find <ip or name>)")
+    report.print_marts(warehouse)
+    report.print_quality(warehouse, messages, mail_dir, data_dir / "quality" / "data_docs" / "index.html")
     return 1 if failures else 0
+
+
+def only_dev_failed(lake: Lake, day: date) -> bool:
+    """The last day's aws_inventory fails because dev's role is denied: was that the only failure?"""
+    failed = {row["account_id"] for row in read_manifests(lake, day).to_pylist() if row["status"] == "failed"}
+    return failed == {estate.DEV}
 
 
 def print_dumps(lake: Lake) -> None:
