@@ -207,3 +207,14 @@ def test_a_quarantined_dump_is_in_the_next_digest_once(world, sink):
     first, second = sink.messages
     assert "1 quarantined dump(s)" in first["Subject"] and "empty dump" in html_of(first)
     assert "quarantined" not in second["Subject"]
+
+
+def test_the_data_dictionary_examples_run(world):
+    import re
+
+    evaluate(world, T0 + timedelta(hours=1), expectations=failing)
+    page = (PROJECT_ROOT / "docs/data-dictionary/source_freshness.md").read_text()
+    blocks = re.findall(r"```sql\n(.*?)```", page, re.S)
+    with duckdb.connect(str(world["settings"].warehouse_path), read_only=True) as con:
+        counts = [len(con.execute(block).fetchall()) for block in blocks]
+    assert counts == [N_TYPES + 2, 2, 1]
