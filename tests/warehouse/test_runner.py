@@ -249,3 +249,17 @@ def test_selecting_an_unknown_model_is_an_error(env, tmp_path):
     build(inventory_settings.load(), sql_dir=sql)
     with pytest.raises(ModelError, match="no such model"):
         build(inventory_settings.load(), sql_dir=sql, select={"marts.nope"})
+
+
+def test_a_model_can_change_from_table_to_view_and_back(env, tmp_path):
+    sql = models(tmp_path, staging__stg_volumes=STAGING, marts__totals=MART)
+    build(inventory_settings.load(), sql_dir=sql)
+    path = sql / "marts" / "totals.sql"
+    path.write_text("-- materialized: view\n" + MART)
+    build(inventory_settings.load(), sql_dir=sql)
+    assert query(env / "warehouse.duckdb", "select table_type from information_schema.tables "
+                                          "where table_name = 'totals'") == [("VIEW",)]
+    path.write_text(MART)
+    build(inventory_settings.load(), sql_dir=sql)
+    assert query(env / "warehouse.duckdb", "select table_type from information_schema.tables "
+                                          "where table_name = 'totals'") == [("BASE TABLE",)]

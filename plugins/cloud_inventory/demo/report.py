@@ -36,7 +36,7 @@ def print_marts(warehouse: Path) -> None:
                  "select category, account_name, region, resource_name, detail, est_monthly_usd from marts.waste "
                  "order by est_monthly_usd desc nulls last limit 10")
         _section(con, "Changes between the demo days (marts.resource_changes, instances and security groups)",
-                 "select changed_at::date as day, resource_type, resource_id, field, old_value, new_value "
+                 "select snapshot_date as day, resource_type, resource_id, name, field, old_value, new_value "
                  "from marts.resource_changes where resource_type in ('ec2_instance', 'security_group') "
                  "and change_kind not in ('created', 'deleted') order by 1, 2, 3, 4")
 

@@ -80,6 +80,15 @@ def warehouse_lock(warehouse: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _drop_other_kind(con, model: Model) -> None:
+    """A model whose materialization changed (table <-> view) replaces the object of the other kind."""
+    schema, name = model.relation.split(".")
+    found = con.execute("select table_type from information_schema.tables where table_schema = ? "
+                        "and table_name = ?", [schema, name]).fetchone()
+    if found and (found[0] == "VIEW") != (model.materialized == "view"):
+        con.execute(f"drop {'view' if found[0] == 'VIEW' else 'table'} {model.relation}")
+
+
 class Build:
     """A build of every model (or of `select`, on the current warehouse), plus `extra` writes, replacing
     the warehouse in one rename."""
@@ -203,6 +212,7 @@ class Build:
         started = time.monotonic()
         mode = model.materialized
         try:
+            _drop_other_kind(con, model)
             if model.materialized == "view":
                 if model.sources:
                     raise model.fail("a view cannot read lake sources or seeds (they exist only during the "
