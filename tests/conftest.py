@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -41,3 +42,67 @@ def airflow_db() -> Path:
     airflow = Path(sys.executable).parent / "airflow"
     subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True)
     return _AIRFLOW_HOME
+
+
+# The demo world the warehouse, quality and DAG tests read ------------------------------------------------
+# Three days of the demo estate and its two clusters in a lake, built once per test session the way
+# `make demo` builds it, without the scheduler: each day the estate changes (estate.seed), the clusters'
+# bastions upload through the real script (stg-eks silent on the last day), every (account, region) and
+# the global types are extracted with that day's snapshot date, and the dumps are ingested. dev's
+# SageMaker is always denied; on the last day dev's role cannot be assumed at all, so all of dev is
+# `failed` that day (its resources must show stale, not deleted).
+DEMO_ACCOUNTS = PROJECT_ROOT / "include" / "config" / "accounts.demo.yaml"
+DAYS = 3
+DUMPS_URI = "s3://warehouse-test-dumps/dumps"
+
+
+@pytest.fixture(scope="session")
+def demo_world(tmp_path_factory):
+    """{"root", "env" (INVENTORY_* for this world), "days", "lake", "changes" (what estate.seed changed)}."""
+    from cloud_inventory import settings as inventory_settings
+    from cloud_inventory.accounts import load as load_accounts
+    from cloud_inventory.aws.extractor import GLOBAL, extract_pair
+    from cloud_inventory.demo import estate
+    from cloud_inventory.demo import k8s as demo_k8s
+    from cloud_inventory.demo.emulator import Emulator
+    from cloud_inventory.demo.run import faults_for_day
+    from cloud_inventory.lake import Lake
+    from cloud_inventory.pipeline.k8s_inventory import configured_clusters, ingest_cluster
+
+    root = tmp_path_factory.mktemp("demo-world")
+    today = datetime.now(timezone.utc).date()
+    days = [today - timedelta(days=DAYS - 1 - index) for index in range(DAYS)]
+    env = {"INVENTORY_DATA_DIR": str(root / "data"), "INVENTORY_ACCOUNTS_FILE": str(DEMO_ACCOUNTS),
+           "INVENTORY_DUMPS_URI": DUMPS_URI}
+    changes = []
+    with Emulator() as emulator, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_ENDPOINT_URL", emulator.url)
+        for name, value in env.items():
+            patch.setenv(name, value)
+        settings = inventory_settings.load()
+        lake = Lake(settings.lake_uri)
+        accounts = load_accounts(settings.accounts_file).accounts
+        for index, day in enumerate(days):
+            emulator.set_faults([])
+            changes.append(estate.seed(emulator.url, index))
+            demo_k8s.upload_dumps(emulator.url, day, index, dumps_uri=DUMPS_URI,
+                                  clusters=demo_k8s.clusters_for_day(index, DAYS))
+            emulator.set_faults(faults_for_day(index, DAYS))
+            for account in accounts:
+                for region in (*account.regions, GLOBAL):
+                    extract_pair(account, region, settings, lake, day, f"demo-world-{day}")
+            emulator.set_faults([])
+            for cluster in configured_clusters(settings):
+                ingest_cluster(cluster, settings, f"demo-world-{day}")
+    return {"root": root, "env": env, "days": days, "lake": lake, "changes": changes}
+
+
+@pytest.fixture
+def world_env(demo_world, monkeypatch):
+    """The demo world's settings in this test's environment."""
+    for name, value in demo_world["env"].items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    return demo_world
+
+
