@@ -25,7 +25,7 @@ help:
 	@echo "make test                       run the test suite"
 	@echo "make airflow                    the Airflow UI (standalone) on the demo estate"
 	@echo "make dag ID=<dag_id> DATE=<YYYY-MM-DD>   one DAG run through 'airflow dags test'"
-	@echo "make bench                      benchmarks: extraction (bench/extract.py), Kubernetes dump parsing (bench/k8s_parse.py)"
+	@echo "make bench                      benchmarks: extraction (bench/extract.py), Kubernetes dump parsing (bench/k8s_parse.py), marts build (bench/marts.py)"
 
 venv: $(VENV)/.installed
 
@@ -53,11 +53,12 @@ dag: airflow-db
 	@test -n "$(ID)" -a -n "$(DATE)" || { echo "usage: make dag ID=<dag_id> DATE=<YYYY-MM-DD>"; exit 2; }
 	$(BIN)/airflow dags test $(ID) $(DATE)
 
-# both run even when the first misses a target; the exit status is the last failure's
+# all run even when one misses a target; the exit status is the last failure's
 bench: venv
 	status=0; \
 	$(BIN)/python bench/extract.py || status=$$?; \
 	$(BIN)/python bench/k8s_parse.py || status=$$?; \
+	$(BIN)/python bench/marts.py || status=$$?; \
 	exit $$status
 
 clean:
