@@ -22,9 +22,11 @@
      ijson.items   raw `ijson.items(gzip, "items.item")`: streamed objects, no checks, no rows
      iter_objects  our parser (top-level checks, every object checked)
      iter_rows     + `to_row` per object (columns, labels, timestamps, `raw` JSON)
-     pipeline      what the DAG does: `iter_batches` over the gzipped dump, each batch made a pyarrow
+     pipeline      the parse path: `iter_batches` over the gzipped dump, each batch made a pyarrow
                    Table with `pa.Table.from_pylist(rows, schema=SCHEMAS[table])` (the lake writer's step)
-   The small dump's stages run `--repeat` times, interleaved, best kept (the machine is shared and noisy).
+     write_dump    the DAG's own step (`pipeline.k8s_inventory.write_dump`): the same batches into one
+                   Parquet file per kind in a local lake (row groups of 20,000 rows, zstd)
+   Each dump's stages run `--repeat` times, interleaved, the best kept (the machine is shared and noisy).
 3. Prints uncompressed MB/s (1 MB = 10^6 bytes), CPU seconds, peak RSS (MiB) and ratios against the
    baselines; checks the pipeline's rows per table against the objects generated per kind; prints
    [MET]/[MISSED] against the targets: >= 30 MB/s on one core, peak RSS < 1 GiB for the big dump.
@@ -39,6 +41,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -839,7 +842,7 @@ def measure(stage: str, path: str) -> dict:
     """Runs one stage over one file in this (fresh) process; what it counted, its times and memory."""
     import psutil
 
-    if stage in ("iter_objects", "iter_rows", "pipeline"):
+    if stage in ("iter_objects", "iter_rows", "pipeline", "write_dump"):
         from datetime import date, datetime, timezone
 
         import pyarrow as pa
@@ -851,6 +854,15 @@ def measure(stage: str, path: str) -> dict:
         # without a bytecode cache when PYTHONDONTWRITEBYTECODE is set) are start-up, not parsing
         for table, rows in parser.iter_batches(io.BytesIO(WARM_UP), **source):
             pa.Table.from_pylist(rows, schema=SCHEMAS[table])
+        if stage == "write_dump":
+            from cloud_inventory.accounts import Cluster
+            from cloud_inventory.k8s.dropbox import DumpTime
+            from cloud_inventory.lake import Lake
+            from cloud_inventory.pipeline.k8s_inventory import write_dump
+            cluster = Cluster(SOURCE_ARGS["cluster"], SOURCE_ARGS["account_id"], SOURCE_ARGS["region"])
+            when = DumpTime("20261125T000000Z", source["dump_at"])
+            lake_dir = tempfile.mkdtemp(prefix="bench-k8s-lake-")
+            write_dump(Lake(os.path.join(lake_dir, "warm-up")), io.BytesIO(WARM_UP), cluster, when)
     elif stage == "ijson.items":
         import ijson
         list(ijson.items(io.BytesIO(WARM_UP), "items.item", use_float=True))
@@ -890,6 +902,13 @@ def measure(stage: str, path: str) -> dict:
                 if table == "pod":
                     restarts += sum(v for v in arrow.column("restart_count").to_pylist() if v)
         extra["pod_restarts"] = restarts
+    elif stage == "write_dump":  # the DAG's own step: iter_batches into one Parquet file per kind (lake.parquet_sink)
+        try:
+            with open(path, "rb") as handle:
+                counts.update(write_dump(Lake(os.path.join(lake_dir, "lake")), handle, cluster, when))
+            extra["parquet_mb"] = sum(f.stat().st_size for f in Path(lake_dir, "lake").rglob("*.parquet")) / MB
+        finally:
+            shutil.rmtree(lake_dir, ignore_errors=True)
     else:
         raise SystemExit(f"unknown stage {stage}")
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
@@ -962,16 +981,17 @@ def check_rows(dump: dict, result: dict) -> bool:
     if not ok:
         for t in sorted(set(got) | extra):
             if got.get(t, result["counts"].get(t)) != dump["expected"].get(t):
-                print(f"  ROWS {dump['label']} {t}: generated {dump['expected'].get(t, 0):,}, pipeline {result['counts'].get(t, 0):,}")
+                print(f"  ROWS {dump['label']} {t}: generated {dump['expected'].get(t, 0):,}, "
+                      f"{result['stage']} {result['counts'].get(t, 0):,}")
     return ok
 
 
 def where_time_goes(dump: dict, results: dict[str, dict]) -> None:
-    order = ["gunzip", "ijson.items", "iter_objects", "iter_rows", "pipeline"]
+    order = ["gunzip", "ijson.items", "iter_objects", "iter_rows", "pipeline", "write_dump"]
     present = [s for s in order if s in results and "error" not in results[s]]
     parts, previous = [], 0.0
     labels = {"gunzip": "gunzip", "ijson.items": "ijson building objects", "iter_objects": "our parser's checks",
-              "iter_rows": "to_row", "pipeline": "from_pylist"}
+              "iter_rows": "to_row", "pipeline": "from_pylist", "write_dump": "Parquet instead"}
     last = -1
     for s in present:
         cpu, index = results[s]["cpu_s"], order.index(s)
@@ -984,7 +1004,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pods", type=int, default=5000, help="pods in the cluster-sized dump (default 5,000)")
     ap.add_argument("--big-mb", type=float, default=500, help="the big dump is at least this many MiB of JSON")
-    ap.add_argument("--repeat", type=int, default=3, help="runs of each stage on the cluster-sized dump (best kept)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each stage (best kept)")
     ap.add_argument("--keep", metavar="DIR", help="write the dumps here and keep them (default: a temporary folder)")
     ap.add_argument("--no-managed-fields", dest="managed_fields", action="store_false",
                     help="objects without metadata.managedFields, as kubectl >= 1.21 prints by default")
@@ -1015,14 +1035,16 @@ def main(argv: list[str] | None = None) -> int:
         timeout = 3600
         small_runs: dict[str, list[dict]] = {}
         for round_ in range(args.repeat):
-            for stage in ("json.load", "gunzip", "ijson.items", "iter_objects", "iter_rows", "pipeline"):
+            for stage in ("json.load", "gunzip", "ijson.items", "iter_objects", "iter_rows", "pipeline", "write_dump"):
                 small_runs.setdefault(stage, []).append(run_stage(stage, small["gz_path"], timeout))
             print(f"  {small['label']}: round {round_ + 1}/{args.repeat} done", flush=True)
         small_res = {stage: best(runs) for stage, runs in small_runs.items()}
-        big_res = {}
-        for stage in ("gunzip", "ijson.items", "pipeline"):
-            big_res[stage] = run_stage(stage, big["gz_path"], timeout)
-            print(f"  {big['label']}: {stage} done", flush=True)
+        big_runs: dict[str, list[dict]] = {}
+        for round_ in range(args.repeat):
+            for stage in ("gunzip", "ijson.items", "pipeline", "write_dump"):
+                big_runs.setdefault(stage, []).append(run_stage(stage, big["gz_path"], timeout))
+            print(f"  {big['label']}: round {round_ + 1}/{args.repeat} done", flush=True)
+        big_res = {stage: best(runs) for stage, runs in big_runs.items()}
 
     return report(args, small, small_res, big, big_res)
 
@@ -1039,7 +1061,8 @@ def report(args, small, small_res, big, big_res) -> int:
               f"objects; not run on the big dump)")
 
     pipe_s, pipe_b = small_res["pipeline"], big_res["pipeline"]
-    rows_ok = check_rows(small, pipe_s) and check_rows(big, pipe_b)
+    dag_s, dag_b = small_res["write_dump"], big_res["write_dump"]
+    rows_ok = all([check_rows(small, pipe_s), check_rows(big, pipe_b), check_rows(small, dag_s), check_rows(big, dag_b)])
     failed = [f"{d}:{s}" for d, res in (("small", small_res), ("big", big_res)) for s, r in res.items() if "error" in r]
     if not rows_ok or failed:
         status = 2
@@ -1070,6 +1093,10 @@ def report(args, small, small_res, big, big_res) -> int:
         (f"big dump >= {args.big_mb:g} MiB", big["bytes"] >= args.big_mb * MIB, f"{big['bytes'] / MIB:,.1f} MiB"),
         (f"peak RSS < {TARGET_RSS_MB} MiB, {big['label']}", rss(pipe_b) < TARGET_RSS_MB, f"{rss(pipe_b):.0f} MiB"),
         (f"peak RSS < {TARGET_RSS_MB} MiB, {small['label']}", rss(pipe_s) < TARGET_RSS_MB, f"{rss(pipe_s):.0f} MiB"),
+        (f"the DAG's write_dump >= {TARGET_MB_S:g} MB/s, {big['label']}", rate(big, dag_b) >= TARGET_MB_S,
+         f"{rate(big, dag_b):.1f} MB/s (CPU-time rate {big['bytes'] / MB / dag_b.get('cpu_s', float('inf')):.1f})"),
+        (f"the DAG's write_dump peak RSS < {TARGET_RSS_MB} MiB, {big['label']}", rss(dag_b) < TARGET_RSS_MB,
+         f"{rss(dag_b):.0f} MiB (Parquet {dag_b.get('parquet_mb', 0):.0f} MB)"),
         ("row counts per table equal the objects generated per kind", rows_ok, "yes" if rows_ok else "NO"),
     ]
     if failed:
