@@ -33,6 +33,9 @@ $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.txt
+	# Byte-compile once: every Airflow task, `airflow dags test` and test subprocess imports Airflow and GX anew,
+	# and with PYTHONDONTWRITEBYTECODE set they would otherwise recompile thousands of modules each time.
+	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null
 	touch $@
 
 # Airflow's metadata database (SQLite under AIRFLOW_HOME) and the pool that bounds concurrent API callers.
