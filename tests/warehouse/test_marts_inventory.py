@@ -9,7 +9,6 @@ The warehouse is built once for the module from the staging models and only this
 """
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,7 +23,6 @@ from cloud_inventory.demo import estate
 from .conftest import SQL_DIR, build_world
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DOCS = PROJECT_ROOT / "docs" / "data-dictionary"
 MODELS = ("intermediate/int_aws__source_snapshots.sql", "intermediate/int_k8s__latest_dumps.sql",
           "intermediate/int_inventory__*.sql",
           "marts/inventory_current.sql", "marts/inventory_history.sql", "marts/resource_changes.sql",
@@ -347,30 +345,3 @@ def test_the_inventory_models_build_in_seconds(world, wh):
     stats = dict(rows(wh, "select model, seconds from meta.model_stats where layer <> 'staging'"))
     assert set(stats) >= {f"marts.{mart}" for mart in MARTS}
     assert sum(stats.values()) < 10, stats
-
-
-# -- the data dictionary ---------------------------------------------------------------------------------------
-
-def _page(mart: str) -> str:
-    return (DOCS / f"{mart}.md").read_text()
-
-
-@pytest.mark.parametrize("mart", MARTS)
-def test_the_data_dictionary_documents_every_column(wh, mart):
-    page = _page(mart)
-    section = page.split("## Columns", 1)[1].split("\n## ", 1)[0]
-    documented = set(re.findall(r"^\|\s*`([a-z_0-9]+)`\s*\|", section, re.MULTILINE))
-    columns = [name for (name,) in rows(wh, "select column_name from duckdb_columns() where schema_name = 'marts' "
-                                           "and table_name = ? order by column_index", mart)]
-    assert columns and [c for c in columns if c not in documented] == []
-    assert [c for c in documented if c not in columns] == []
-    for heading in ("## Grain", "## Example queries"):
-        assert heading in page
-
-
-@pytest.mark.parametrize("mart", MARTS)
-def test_the_data_dictionary_examples_run(wh, mart):
-    queries = re.findall(r"```sql\n(.*?)```", _page(mart), re.DOTALL)
-    assert len(queries) >= 2
-    for query in queries:
-        wh.execute(query).fetchall()

@@ -43,8 +43,6 @@ MODELS = (
     "marts/security_group_open_ingress.sql",
     "marts/k8s_unhealthy.sql",
 )
-DICTIONARY = PROJECT_ROOT / "docs" / "data-dictionary"
-PAGES = ("resource_lookup", "subnet_utilization", "security_group_open_ingress", "k8s_unhealthy")
 
 
 def rows(con, sql: str, params=()) -> list[dict]:
@@ -514,28 +512,3 @@ def test_every_problem_rule_on_the_earlier_days(built, con, day_index):
 
 
 # --- data dictionary ----------------------------------------------------------------------------------
-
-def sql_blocks(page: str) -> list[str]:
-    return re.findall(r"```sql\n(.*?)```", (DICTIONARY / f"{page}.md").read_text(), flags=re.DOTALL)
-
-
-@pytest.mark.parametrize("page", PAGES)
-def test_data_dictionary_examples_run_on_the_demo_warehouse(con, page):
-    blocks = sql_blocks(page)
-    assert len(blocks) >= 2
-    for sql in blocks:
-        found = con.execute(sql).fetchall()
-        assert found, f"{page}.md example returned nothing on the demo world:\n{sql}"
-
-
-@pytest.mark.parametrize("page", PAGES)
-def test_data_dictionary_lists_every_column(con, page):
-    columns = [name for (name,) in con.execute(
-        "select column_name from duckdb_columns() where schema_name = 'marts' and table_name = ? order by column_index",
-        [page]).fetchall()]
-    text = (DICTIONARY / f"{page}.md").read_text().split("\n## Columns\n")[1].split("\n## ")[0]
-    documented = re.findall(r"^\| `([a-z_0-9]+)` \| ([^|]+?) \|", text, flags=re.MULTILINE)
-    assert [name for name, _ in documented] == columns  # every column, in the table's order
-    types = dict(con.execute("select column_name, data_type from duckdb_columns() where schema_name = 'marts' "
-                             "and table_name = ?", [page]).fetchall())
-    assert {name: kind for name, kind in documented} == types

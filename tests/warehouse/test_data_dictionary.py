@@ -1,0 +1,61 @@
+"""docs/data-dictionary: every mart has a page, every page lists exactly its mart's columns, and every
+example query runs on the demo world's warehouse built from the whole of include/sql."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from .conftest import PROJECT_ROOT, SQL_DIR, build_world
+
+DICTIONARY = PROJECT_ROOT / "docs" / "data-dictionary"
+PAGES = sorted(path.stem for path in DICTIONARY.glob("*.md") if path.stem != "README")
+MARTS = sorted(path.stem for path in (SQL_DIR / "marts").glob("*.sql"))
+# Its examples read the quality run's dq tables; tests/pipeline/test_inventory_quality.py runs them.
+NEEDS_A_QUALITY_RUN = {"source_freshness"}
+
+
+@pytest.fixture(scope="module")
+def con(demo_world, tmp_path_factory, monkeypatch_module):
+    root = tmp_path_factory.mktemp("dictionary")
+    build_world(demo_world, root, "intermediate/*.sql", "marts/*.sql")
+    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as connection:
+        yield connection
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module(demo_world):
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in demo_world["env"].items():
+            patch.setenv(name, value)
+        yield patch
+
+
+def page(name: str) -> str:
+    return (DICTIONARY / f"{name}.md").read_text()
+
+
+def test_every_mart_has_a_page_and_the_index_links_it():
+    index = page("README")
+    assert sorted(set(MARTS) - set(PAGES)) == []
+    assert [name for name in PAGES if f"({name}.md)" not in index] == []
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_the_page_lists_exactly_the_marts_columns(con, name):
+    section = page(name).split("\n## Columns\n", 1)[1].split("\n## ", 1)[0]
+    documented = re.findall(r"^\|\s*`([a-z_0-9]+)`(?:,\s*`([a-z_0-9]+)`)?\s*\|", section, re.MULTILINE)
+    documented = {column for pair in documented for column in pair if column}
+    columns = {column for (column,) in con.execute(
+        "select column_name from duckdb_columns() where schema_name = 'marts' and table_name = ?", [name]).fetchall()}
+    assert columns and sorted(columns - documented) == [] and sorted(documented - columns) == []
+
+
+@pytest.mark.parametrize("name", sorted(set(PAGES) - NEEDS_A_QUALITY_RUN))
+def test_every_example_query_runs(con, name):
+    queries = re.findall(r"```sql\n(.*?)```", page(name), re.DOTALL)
+    assert len(queries) >= 2
+    for query in queries:
+        con.execute(query).fetchall()
