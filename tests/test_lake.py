@@ -179,3 +179,13 @@ def test_s3_filesystem_honours_the_endpoint(monkeypatch):
     assert fs.region == "eu-west-1"
     # the endpoint_override is not readable back; pickle carries the options
     assert "127.0.0.1:1" in repr(fs.__reduce__())
+
+
+def test_large_raw_objects_make_smaller_row_groups(lake, monkeypatch):
+    monkeypatch.setattr(lake_module, "ROW_GROUP_RAW_BYTES", 10_000)
+    schema = pa.schema([("resource_id", pa.string()), ("raw", pa.string())])
+    path = lake.aws_partition("ec2_instance", DT, "123456789012", "eu-west-1")
+    with parquet_sink(lake, path, schema) as sink:
+        sink.write([{"resource_id": f"i-{i}", "raw": "x" * 1_000} for i in range(25)])
+    metadata = pq.ParquetFile(lake.fs.open_input_file(path)).metadata
+    assert [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)] == [10, 10, 5]

@@ -22,6 +22,7 @@ from pyarrow import fs as pafs
 PART_FILE = "part-0.parquet"
 COMPRESSION = "zstd"
 ROW_GROUP_ROWS = 20_000
+ROW_GROUP_RAW_BYTES = 64 * 1024 * 1024  # or fewer rows, when their raw JSON is large (Kubernetes pods with specs)
 
 
 def s3_filesystem() -> pafs.S3FileSystem:
@@ -105,23 +106,27 @@ class Lake:
 
 
 class RowSink:
-    """Buffers rows and writes them to an open Parquet writer one row group at a time."""
+    """Buffers rows and writes them to an open Parquet writer one row group at a time: ROW_GROUP_ROWS rows,
+    or fewer when their `raw` text reaches ROW_GROUP_RAW_BYTES, so memory stays bounded for large objects."""
 
     def __init__(self, writer: pq.ParquetWriter, schema: pa.Schema):
         self._writer, self._schema = writer, schema
         self._buffer: list[dict] = []
+        self._raw_bytes = 0
         self.rows = 0
 
     def write(self, rows: list[dict]) -> None:
-        self._buffer.extend(rows)
-        if len(self._buffer) >= ROW_GROUP_ROWS:
-            self.flush()
+        for row in rows:
+            self._buffer.append(row)
+            self._raw_bytes += len(row.get("raw") or "")
+            if len(self._buffer) >= ROW_GROUP_ROWS or self._raw_bytes >= ROW_GROUP_RAW_BYTES:
+                self.flush()
 
     def flush(self) -> None:
         if self._buffer:
             self._writer.write_table(pa.Table.from_pylist(self._buffer, schema=self._schema))
             self.rows += len(self._buffer)
-            self._buffer = []
+            self._buffer, self._raw_bytes = [], 0
 
 
 @contextmanager
