@@ -101,6 +101,7 @@ class Build:
         # for the whole build, and one a test can set.
         self.as_of = as_of or datetime.now(timezone.utc)
         self.select, self.extra = select, extra
+        self.by_name: set[str] = set()  # sources read with union_by_name (their files' columns differ)
         self.lake = Lake(settings.lake_uri)
         self.sources = lake_sources.lake_sources()
         self.seeds_dir = seeds_dir
@@ -181,7 +182,7 @@ class Build:
         files = {name: lake_sources.list_files(self.lake, source) for name, source in self.sources.items()}
         changed = self._changed_dates(con, files)
         for source in self.sources.values():
-            lake_sources.bind(con, self.lake, source, files[source.name])
+            self._bind(con, source, files[source.name])
         states = dict(con.execute("select model, sql_hash from meta.model_state").fetchall())
         for model in self.models:
             if self.select and model.relation not in self.select:
@@ -210,18 +211,21 @@ class Build:
 
     def _run_model(self, con, model: Model, files, changed, previous_hash: str | None) -> dict:
         started = time.monotonic()
-        mode = model.materialized
         try:
-            _drop_other_kind(con, model)
-            if model.materialized == "view":
-                if model.sources:
-                    raise model.fail("a view cannot read lake sources or seeds (they exist only during the "
-                                     "build); make it a table")
-                con.execute(f"create or replace view {model.relation} as {model.sql}")
-            elif model.materialized == "table":
-                con.execute(f"create or replace table {model.relation} as {model.sql}")
-            else:
-                mode = self._run_incremental(con, model, files, changed, previous_hash)
+            try:
+                mode = self._materialize(con, model, files, changed, previous_hash)
+            except ModelError:
+                raise
+            except Exception:
+                # A lake file whose columns differ from the first file's (written before a column was added)
+                # fails a read bound by position of names; read this model's sources by name and try again.
+                retry = {name for name in model.sources if name in self.sources} - self.by_name
+                if not retry or self.lake.is_s3:
+                    raise
+                self.by_name |= retry
+                for name in retry:
+                    self._bind(con, self.sources[name], files[name])
+                mode = self._materialize(con, model, files, changed, previous_hash)
             rows = None if model.materialized == "view" else \
                 con.execute(f"select count(*) from {model.relation}").fetchone()[0]
         except ModelError:
@@ -230,6 +234,22 @@ class Build:
             raise model.fail(f"{type(error).__name__}: {str(error).strip()}") from None
         return {"model": model.relation, "layer": model.layer, "materialized": model.materialized, "mode": mode,
                 "rows": rows, "seconds": round(time.monotonic() - started, 3)}
+
+    def _materialize(self, con, model: Model, files, changed, previous_hash: str | None) -> str:
+        _drop_other_kind(con, model)
+        if model.materialized == "view":
+            if model.sources:
+                raise model.fail("a view cannot read lake sources or seeds (they exist only during the "
+                                 "build); make it a table")
+            con.execute(f"create or replace view {model.relation} as {model.sql}")
+        elif model.materialized == "table":
+            con.execute(f"create or replace table {model.relation} as {model.sql}")
+        else:
+            return self._run_incremental(con, model, files, changed, previous_hash)
+        return model.materialized
+
+    def _bind(self, con, source: lake_sources.LakeSource, files) -> None:
+        lake_sources.bind(con, self.lake, source, files, by_name=source.name in self.by_name)
 
     def _run_incremental(self, con, model: Model, files, changed, previous_hash: str | None) -> str:
         (source_name,) = model.sources
@@ -246,13 +266,13 @@ class Build:
         if not days:
             return "unchanged"
         day_files = [f for f in files[source_name] if f.snapshot_date in days]
-        lake_sources.bind(con, self.lake, source, day_files)
+        self._bind(con, source, day_files)
         try:
             placeholders = ", ".join("?" for _ in days)
             con.execute(f"delete from {model.relation} where snapshot_date in ({placeholders})", sorted(days))
             con.execute(f"insert into {model.relation} by name {model.sql}")
         finally:
-            lake_sources.bind(con, self.lake, source, files[source_name])
+            self._bind(con, source, files[source_name])
         return f"{len(days)} date(s)"
 
     def _record(self, con, result: BuildResult, files, changed, began: datetime) -> None:
