@@ -69,6 +69,7 @@ def test_read_at_call_time_not_import_time(monkeypatch):
     ("INVENTORY_DUMPS_URI", "s3://drop-box/k8s/", "dumps_uri", "s3://drop-box/k8s"),
     ("INVENTORY_K8S_SCHEDULE", "*/5 * * * *", "k8s_schedule", "*/5 * * * *"),
     ("INVENTORY_ALERT_FROM", "inventory@example.com", "alert_from", "inventory@example.com"),
+    ("INVENTORY_WAREHOUSE_MEMORY_LIMIT", "800MB", "warehouse_memory_limit", "800MB"),
     ("INVENTORY_LAKE_URI", "s3://my-lake/inventory/", "lake_uri", "s3://my-lake/inventory"),
     ("INVENTORY_ALERT_EMAILS", "ops@example.com; sre@example.com,,", "alert_emails",
      ("ops@example.com", "sre@example.com")),
@@ -117,6 +118,7 @@ def test_empty_values_mean_the_default(monkeypatch):
     ("INVENTORY_LAKE_URI", "s3://"),
     ("INVENTORY_ALERT_EMAILS", "ops@example.com, oncall"),
     ("INVENTORY_DUMPS_URI", "/var/dumps"),
+    ("INVENTORY_WAREHOUSE_MEMORY_LIMIT", "lots"),
     ("INVENTORY_DUMPS_URI", "s3:///prefix"),
 ])
 def test_bad_values_name_the_variable(monkeypatch, variable, value):

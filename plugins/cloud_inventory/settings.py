@@ -6,6 +6,7 @@ The AWS endpoint is boto3's own `AWS_ENDPOINT_URL` and is not read here: botocor
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +55,13 @@ def _s3_uri(name: str, default: str) -> str:
     return raw
 
 
+def _memory(name: str, default: str) -> str:
+    raw = os.environ.get(name, "").strip() or default
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", raw, re.IGNORECASE):
+        raise SettingsError(f"{name}={raw!r} is not an amount of memory like 3.5GB or 800MB")
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     accounts_file: Path
@@ -73,6 +81,7 @@ class Settings:
     task_retries: int
     retry_delay_seconds: float
     k8s_schedule: str
+    warehouse_memory_limit: str
 
     @property
     def lake_is_s3(self) -> bool:
@@ -113,4 +122,5 @@ def load() -> Settings:
         task_retries=_int("INVENTORY_TASK_RETRIES", 3),
         retry_delay_seconds=_float("INVENTORY_RETRY_DELAY_SECONDS", 60.0),
         k8s_schedule=os.environ.get("INVENTORY_K8S_SCHEDULE", "").strip() or "*/15 * * * *",
+        warehouse_memory_limit=_memory("INVENTORY_WAREHOUSE_MEMORY_LIMIT", "3.5GB"),
     )

@@ -263,3 +263,20 @@ def test_a_model_can_change_from_table_to_view_and_back(env, tmp_path):
     build(inventory_settings.load(), sql_dir=sql)
     assert query(env / "warehouse.duckdb", "select table_type from information_schema.tables "
                                           "where table_name = 'totals'") == [("BASE TABLE",)]
+
+
+def test_lake_files_written_before_a_column_was_added_still_build(env, tmp_path):
+    """Files of one source whose columns differ (an older schema without parent_id) are read by name."""
+    lake = Lake(str(env / "lake"))
+    old_schema = pa.schema([field for field in AWS_SCHEMA if field.name != "parent_id"])
+    day = date(2026, 11, 19)
+    rows = [{"account_id": "111111111111", "region": "us-east-1", "resource_type": "ebs_volume",
+             "resource_id": "vol-old", "tags": {}, "snapshot_date": day,
+             "snapshot_at": datetime(2026, 11, 19, 6, tzinfo=timezone.utc), "run_id": "r", "raw": '{"Size": 1}'}]
+    lake.write_table(lake.aws_partition("ebs_volume", day, "111111111111", "us-east-1"),
+                     pa.Table.from_pylist(rows, schema=old_schema))
+    write_volumes(lake, date(2026, 11, 20), [2])
+    sql = models(tmp_path, staging__stg_volumes=STAGING.replace("snapshot_date\n", "parent_id, snapshot_date\n"))
+    build(inventory_settings.load(), sql_dir=sql)
+    assert query(env / "warehouse.duckdb", "select volume_id, parent_id, size_gib from staging.stg_volumes "
+                                          "order by 1") == [("vol-0000", None, 2), ("vol-old", None, 1)]

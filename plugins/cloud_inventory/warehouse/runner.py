@@ -36,12 +36,6 @@ SEEDS_DIR = PROJECT_ROOT / "include" / "config" / "seeds"
 SCHEMAS = ("staging", "intermediate", "marts", "meta", "dq")
 CARRIED_SCHEMAS = ("dq",)  # written by the quality DAG, not by models: a full refresh copies them over
 FORMAT_VERSION = "1"  # bump when meta tables change shape: the next build is then a full refresh
-# DuckDB's own default lets a build take 80% of the machine's memory, and it does (4.5-5 GB on the bench's
-# 200,000 resources x 30 days, in int_inventory__aws_versions); a worker shares the machine with other tasks.
-# Past this limit DuckDB spills to <warehouse>.build-<id>.tmp/, which it removes when the build closes it.
-# (3.5 GB: that build peaks at ~3.4 GB RSS; int_inventory__aws_versions then spills, ~4 s slower; at 3 GB
-# int_lookup__aws_identifiers spills too, 2.5 -> 5 s.)
-MEMORY_LIMIT = "3.5GB"
 
 _META_DDL = """
 create table if not exists meta.builds (build_id varchar, started_at timestamptz, finished_at timestamptz,
@@ -180,7 +174,8 @@ class Build:
     def _build(self, con, result: BuildResult) -> None:
         began = datetime.now(timezone.utc)
         con.execute("set TimeZone = 'UTC'")
-        con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
+        # DuckDB would take 80% of the machine; the limit (INVENTORY_WAREHOUSE_MEMORY_LIMIT) makes it spill.
+        con.execute(f"set memory_limit = '{self.settings.warehouse_memory_limit}'")
         con.execute("set variable as_of = ?::timestamptz", [self.as_of])
         for schema in SCHEMAS:
             con.execute(f"create schema if not exists {schema}")
