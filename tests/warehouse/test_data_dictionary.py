@@ -3,7 +3,6 @@ example query runs on the demo world's warehouse built from the whole of include
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import duckdb
 import pytest

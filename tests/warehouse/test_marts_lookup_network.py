@@ -24,7 +24,7 @@ from cloud_inventory.aws.transform import AWS_SCHEMA, to_row
 from cloud_inventory.demo import estate
 from cloud_inventory.lake import Lake
 
-from .conftest import PROJECT_ROOT, build_world
+from .conftest import build_world
 
 PROD, STAGING, DEV = estate.PROD, estate.STAGING, estate.DEV
 US, EU = estate.US, estate.EU
