@@ -60,7 +60,7 @@ def k8s_inventory():
         """Marks the lake updated when any dump landed this run; a run with nothing new marks nothing."""
         from cloud_inventory.pipeline import k8s_inventory as work
 
-        summary = work.report(inventory_settings.load(), get_current_context()["run_id"])
+        summary = work.run_summary(inventory_settings.load(), get_current_context()["run_id"])
         if not summary["processed"]:
             raise AirflowSkipException("no new dump landed in this run")
 

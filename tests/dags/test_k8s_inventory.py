@@ -4,8 +4,6 @@ kind of bad dump is quarantined while the good ones land."""
 from __future__ import annotations
 
 import gzip
-import os
-import subprocess
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,13 +12,13 @@ import boto3
 import pytest
 
 from cloud_inventory.demo.emulator import Emulator
+from cloud_inventory.demo.k8s import Bastion
 from cloud_inventory.k8s.ledger import read_ledger
 from cloud_inventory.lake import Lake
 
 pytestmark = pytest.mark.airflow
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-BASTION_SCRIPT = PROJECT_ROOT / "include" / "bastion" / "k8s-dump.sh"
 FIXTURES = PROJECT_ROOT / "tests" / "data" / "k8s"
 DEMO_ACCOUNTS_FILE = PROJECT_ROOT / "include" / "config" / "accounts.demo.yaml"
 BAD = ["bad-truncated.json.gz", "bad-corrupt.json.gz", "bad-empty.json", "bad-not-k8s.json",
@@ -52,18 +50,11 @@ def dropbox(emulator, monkeypatch, tmp_path):
     return s3, bucket, tmp_path
 
 
-def bastion_upload(emulator: Emulator, tmp_path: Path, cluster: str, uri: str) -> str:
+def bastion_upload(emulator: Emulator, cluster: str, uri: str) -> str:
     """Run include/bastion/k8s-dump.sh for real: a stand-in kubectl printing the fixture, the real AWS CLI."""
-    bin_dir = tmp_path / f"bin-{cluster}"
-    bin_dir.mkdir(exist_ok=True)
-    kubectl = bin_dir / "kubectl"
-    kubectl.write_text(f"#!/bin/sh\ncat '{FIXTURES / 'dump-list.json'}'\n")
-    kubectl.chmod(0o755)
-    env = {**os.environ, **emulator.env(), "PATH": f"{bin_dir}:{Path(os.sys.executable).parent}:{os.environ['PATH']}"}
-    result = subprocess.run(["sh", str(BASTION_SCRIPT), cluster, uri], env=env, capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.split(" uploaded ")[1].split(" ")[0]
+    with Bastion(emulator.url) as bastion:
+        key = bastion.upload(cluster, uri, (FIXTURES / "dump-list.json").read_bytes(), datetime.now(timezone.utc))
+    return f"s3://{uri[len('s3://'):].split('/')[0]}/{key}"
 
 
 def run(dag):
@@ -73,7 +64,7 @@ def run(dag):
 
 def test_dumps_land_once_and_a_rerun_processes_nothing_again(dag, emulator, dropbox):
     s3, bucket, data_dir = dropbox
-    uploaded = [bastion_upload(emulator, data_dir, cluster, f"s3://{bucket}/dumps") for cluster in ("prod-eks", "stg-eks")]
+    uploaded = [bastion_upload(emulator, cluster, f"s3://{bucket}/dumps") for cluster in ("prod-eks", "stg-eks")]
 
     dag_run, states = run(dag)
 

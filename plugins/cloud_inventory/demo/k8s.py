@@ -1490,6 +1490,42 @@ def _bastion_env(endpoint_url: str, bin_dir: Path, tmp: Path) -> dict[str, str]:
     return env
 
 
+class Bastion:
+    """A bastion on this machine: the stand-in kubectl and date first on PATH, the real AWS CLI against the
+    emulator; `upload` runs the real include/bastion/k8s-dump.sh once and returns the key it uploaded."""
+
+    def __init__(self, endpoint_url: str):
+        self.endpoint_url = endpoint_url
+        self._folder = tempfile.TemporaryDirectory(prefix="demo-k8s-")
+        self.root = Path(self._folder.name)
+        tmp = self.root / "tmp"
+        tmp.mkdir()
+        self.env = _bastion_env(endpoint_url, _stand_ins(self.root), tmp)
+        self._dumps = 0
+
+    def __enter__(self) -> "Bastion":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._folder.cleanup()
+
+    def upload(self, cluster: str, dumps_uri: str, document: bytes, instant: dt.datetime) -> str:
+        bucket, prefix = _parse_s3_uri(dumps_uri)
+        self._dumps += 1
+        output = self.root / f"{cluster}-{self._dumps}.json"
+        output.write_bytes(document)
+        run_env = {**self.env, "DEMO_KUBECTL_OUTPUT": str(output), "DEMO_DATE_EPOCH": str(int(instant.timestamp()))}
+        result = subprocess.run(["sh", str(BASTION_SCRIPT), cluster, dumps_uri], env=run_env,
+                                capture_output=True, text=True, timeout=180)
+        if result.returncode != 0:
+            raise RuntimeError(f"k8s-dump.sh {cluster} exited {result.returncode}: {result.stderr.strip()}")
+        key = f"{prefix + '/' if prefix else ''}cluster={cluster}/dt={instant.date().isoformat()}/" \
+              f"{instant.strftime('%Y%m%dT%H%M%SZ')}.json.gz"
+        if f"s3://{bucket}/{key} " not in result.stdout:
+            raise RuntimeError(f"k8s-dump.sh {cluster} uploaded something else than {key}: {result.stdout}")
+        return key
+
+
 def upload_dumps(endpoint_url: str, day: dt.date, day_index: int, *, dumps_uri: str,
                  clusters: Iterable[str] | None = None, times: Sequence[str] | None = None,
                  now: dt.datetime | None = None) -> list[str]:
@@ -1502,28 +1538,12 @@ def upload_dumps(endpoint_url: str, day: dt.date, day_index: int, *, dumps_uri: 
     if unknown:
         raise ValueError(f"unknown demo clusters {unknown}; known: {list(CLUSTERS)}")
     instants = dump_instants(day, times, now=now)
-    bucket, prefix = _parse_s3_uri(dumps_uri)
-    ensure_bucket(endpoint_url, bucket)
+    ensure_bucket(endpoint_url, _parse_s3_uri(dumps_uri)[0])
     keys: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="demo-k8s-") as folder:
-        root = Path(folder)
-        bin_dir = _stand_ins(root)
-        tmp = root / "tmp"
-        tmp.mkdir()
-        env = _bastion_env(endpoint_url, bin_dir, tmp)
+    with Bastion(endpoint_url) as bastion:
         for name in names:
             view = look_up(endpoint_url, name)
-            for n, instant in enumerate(instants):
-                output = root / f"{name}-{n}.json"
-                output.write_bytes(render(build_dump(view, day, day_index, anchor=instants[0], now=instant)))
-                run_env = {**env, "DEMO_KUBECTL_OUTPUT": str(output), "DEMO_DATE_EPOCH": str(int(instant.timestamp()))}
-                result = subprocess.run(["sh", str(BASTION_SCRIPT), name, dumps_uri], env=run_env,
-                                        capture_output=True, text=True, timeout=180)
-                if result.returncode != 0:
-                    raise RuntimeError(f"k8s-dump.sh {name} exited {result.returncode}: {result.stderr.strip()}")
-                key = f"{prefix + '/' if prefix else ''}cluster={name}/dt={instant.date().isoformat()}/" \
-                      f"{instant.strftime('%Y%m%dT%H%M%SZ')}.json.gz"
-                if f"s3://{bucket}/{key} " not in result.stdout:
-                    raise RuntimeError(f"k8s-dump.sh {name} uploaded something else than {key}: {result.stdout}")
-                keys.append(key)
+            for instant in instants:
+                document = render(build_dump(view, day, day_index, anchor=instants[0], now=instant))
+                keys.append(bastion.upload(name, dumps_uri, document, instant))
     return keys

@@ -41,6 +41,9 @@ LEDGER_SCHEMA = pa.schema([
 ])
 
 
+EMPTY_ENTRY: dict = {name: None for name in LEDGER_SCHEMA.names}
+
+
 def read_ledger(lake: Lake, cluster: str) -> list[dict]:
     path = lake.k8s_ledger(cluster)
     if not lake.exists(path):

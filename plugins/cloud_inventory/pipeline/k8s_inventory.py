@@ -52,10 +52,9 @@ def write_dump(lake: Lake, stream: Any, cluster: Cluster, when: DumpTime) -> dic
 def ingest_dump(dropbox: DropBox, lake: Lake, cluster: Cluster, dump: DumpObject, run_id: str) -> dict:
     """One dump into the lake, or into quarantine; its ledger row either way."""
     started = datetime.now(timezone.utc)
-    entry = {"cluster": cluster.name, "account_id": cluster.account_id, "region": cluster.region,
-             "key": dump.key, "etag": dump.etag, "size": dump.size, "dump_at": None, "snapshot_date": None,
-             "status": "ok", "rows": 0, "table_rows": {}, "error_class": None, "error_message": None,
-             "quarantine_uri": None, "run_id": run_id, "started_at": started}
+    entry = {**ledger.EMPTY_ENTRY, "cluster": cluster.name, "account_id": cluster.account_id,
+             "region": cluster.region, "key": dump.key, "etag": dump.etag, "size": dump.size, "status": "ok",
+             "rows": 0, "table_rows": {}, "run_id": run_id, "started_at": started}
     try:
         when = dump_time(dump.key, cluster.name)
         entry.update(dump_at=when.at, snapshot_date=when.day)
@@ -96,7 +95,8 @@ def ingest_cluster(cluster_fields: dict, settings: Settings, run_id: str, *, dro
     finally:
         if attempts:  # also after an interruption: what was done is recorded, the rest is found next run
             ledger.write_ledger(lake, cluster.name, ledger.merge(entries, attempts))
-    summary = summarise(cluster.name, attempts, listed_from=start_after, seconds=time.monotonic() - started)
+    summary = {**summarise(cluster.name, attempts), "listed_from": start_after,
+               "seconds": round(time.monotonic() - started, 1)}
     if summary["failed"]:
         raise DumpsFailed(f"cluster {cluster.name}: {len(summary['failed'])} of {len(attempts)} dump(s) could not "
                           "be read and will be tried again: "
@@ -104,7 +104,7 @@ def ingest_cluster(cluster_fields: dict, settings: Settings, run_id: str, *, dro
     return summary
 
 
-def summarise(cluster: str, attempts: list[dict], *, listed_from: str | None = None, seconds: float = 0.0) -> dict:
+def summarise(cluster: str, attempts: list[dict]) -> dict:
     def brief(entry: dict) -> dict:
         return {"key": entry["key"], "error": f"{entry['error_class']}: {entry['error_message']}",
                 "quarantine_uri": entry["quarantine_uri"]}
@@ -112,29 +112,32 @@ def summarise(cluster: str, attempts: list[dict], *, listed_from: str | None = N
     ok = [entry for entry in attempts if entry["status"] == "ok"]
     return {
         "cluster": cluster,
-        "listed_from": listed_from,
         "processed": len(ok),
         "rows": sum(entry["rows"] for entry in ok),
         "latest_dump_at": max((entry["dump_at"] for entry in ok), default=None),
         "quarantined": [brief(entry) for entry in attempts if entry["status"] == "quarantined"],
         "failed": [brief(entry) for entry in attempts if entry["status"] == "failed"],
-        "seconds": round(seconds, 1),
     }
 
 
-def report(settings: Settings, run_id: str, *, dropbox: DropBox | None = None) -> dict:
-    """What this run did per configured cluster (from the ledgers), and drop-box folders of unknown clusters."""
+def run_summary(settings: Settings, run_id: str) -> dict:
+    """What this run did per configured cluster, from the ledgers (no drop-box listing)."""
     lake = Lake(settings.lake_uri)
-    clusters = [Cluster(**fields) for fields in configured_clusters(settings)]
-    per_cluster = [summarise(cluster.name, [entry for entry in ledger.read_ledger(lake, cluster.name)
-                                            if entry["run_id"] == run_id])
-                   for cluster in clusters]
-    dropbox = dropbox or dropbox_for(settings)
-    unknown = sorted(dropbox.clusters_present() - {cluster.name for cluster in clusters})
-    return {"run_id": run_id, "clusters": per_cluster, "unknown_clusters": unknown,
+    per_cluster = [summarise(fields["name"], [entry for entry in ledger.read_ledger(lake, fields["name"])
+                                              if entry["run_id"] == run_id])
+                   for fields in configured_clusters(settings)]
+    return {"run_id": run_id, "clusters": per_cluster,
             "processed": sum(c["processed"] for c in per_cluster),
             "quarantined": [{"cluster": c["cluster"], **q} for c in per_cluster for q in c["quarantined"]],
             "failed": [{"cluster": c["cluster"], **f} for c in per_cluster for f in c["failed"]]}
+
+
+def report(settings: Settings, run_id: str, *, dropbox: DropBox | None = None) -> dict:
+    """run_summary, plus the drop-box folders of clusters the accounts file does not list."""
+    summary = run_summary(settings, run_id)
+    dropbox = dropbox or dropbox_for(settings)
+    configured = {cluster["cluster"] for cluster in summary["clusters"]}
+    return {**summary, "unknown_clusters": sorted(dropbox.clusters_present() - configured)}
 
 
 def format_cluster(cluster: dict) -> str:
