@@ -34,10 +34,11 @@ def inventory_marts():
     def build() -> dict:
         from cloud_inventory.pipeline import inventory_marts as work
         from cloud_inventory.warehouse.models import ModelError
+        from cloud_inventory.warehouse.runner import build as build_warehouse
 
         conf = get_current_context()["dag_run"].conf or {}
         try:
-            result = work.build_warehouse(inventory_settings.load(), full_refresh=bool(conf.get("full_refresh")))
+            result = build_warehouse(inventory_settings.load(), full_refresh=bool(conf.get("full_refresh")))
         except ModelError as error:  # a broken model: retrying will not fix it; the old warehouse stays
             raise AirflowFailException(str(error)) from None
         print(work.format_build(result))

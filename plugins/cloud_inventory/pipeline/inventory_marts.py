@@ -1,12 +1,7 @@
-"""inventory_marts' work: build the warehouse from the lake and say what each model did."""
+"""inventory_marts' report of a warehouse build (the build itself is warehouse.runner.build)."""
 from __future__ import annotations
 
-from cloud_inventory.settings import Settings
-from cloud_inventory.warehouse.runner import BuildResult, build
-
-
-def build_warehouse(settings: Settings, full_refresh: bool = False) -> BuildResult:
-    return build(settings, full_refresh=full_refresh)
+from cloud_inventory.warehouse.runner import BuildResult
 
 
 def format_build(result: BuildResult) -> str:
