@@ -1,5 +1,5 @@
 """The model runner on small crafted lakes and model folders: order from references, atomic replace,
-incremental staging, clear errors naming the model and file, an empty lake."""
+incremental staging and incremental models over models, clear errors naming the model and file, an empty lake."""
 from __future__ import annotations
 
 import os
@@ -122,6 +122,67 @@ def test_incremental_staging_redoes_only_changed_dates(env, tmp_path):
     third = build(inventory_settings.load(), sql_dir=sql)
     assert [s["mode"] for s in third.stats if s["model"] == "staging.stg_volumes"] == ["unchanged"]
     assert query(env / "warehouse.duckdb", "select count(*) from meta.builds") == [(3,)]
+
+
+DAILY = """
+-- materialized: incremental
+with volumes as (select * from staging.stg_volumes)
+select
+    snapshot_date,
+    count(*)                                                        as volumes,
+    -- which build wrote the row: kept rows still say so
+    coalesce(getvariable('rebuild_from')::varchar, 'whole')         as built_from
+from volumes
+where snapshot_date >= coalesce(getvariable('rebuild_from'), date '0001-01-01')
+group by all
+"""
+
+
+def daily_rows(env: Path) -> list[tuple]:
+    return query(env / "warehouse.duckdb", "select snapshot_date, volumes, built_from from intermediate.daily "
+                                           "order by 1")
+
+
+def test_an_incremental_model_over_models_redoes_the_dates_from_the_earliest_change(env, tmp_path):
+    lake = Lake(str(env / "lake"))
+    d1, d2, d3 = date(2026, 11, 19), date(2026, 11, 20), date(2026, 11, 21)
+    write_volumes(lake, d1, [1])
+    write_volumes(lake, d2, [2, 3])
+    sql = models(tmp_path, staging__stg_volumes=STAGING, intermediate__daily=DAILY)
+    first = build(inventory_settings.load(), sql_dir=sql)
+    assert [s["mode"] for s in first.stats if s["model"] == "intermediate.daily"] == ["full"]
+
+    write_volumes(lake, d3, [4, 5, 6])  # the daily case: a new day, the others kept as they were
+    second = build(inventory_settings.load(), sql_dir=sql)
+    assert [s["mode"] for s in second.stats if s["model"] == "intermediate.daily"] == ["from 2026-11-21"]
+    assert daily_rows(env) == [(d1, 1, "whole"), (d2, 2, "whole"), (d3, 3, "2026-11-21")]
+
+    third = build(inventory_settings.load(), sql_dir=sql)
+    assert [s["mode"] for s in third.stats if s["model"] == "intermediate.daily"] == ["unchanged"]
+
+    write_volumes(lake, d2, [7])  # a rerun of an earlier day: that day and every later one are redone
+    fourth = build(inventory_settings.load(), sql_dir=sql)
+    assert [s["mode"] for s in fourth.stats if s["model"] == "intermediate.daily"] == ["from 2026-11-20"]
+    assert daily_rows(env) == [(d1, 1, "whole"), (d2, 1, "2026-11-20"), (d3, 3, "2026-11-20")]
+
+
+def test_an_incremental_model_over_models_is_rebuilt_whole_when_a_model_beneath_it_changes(env, tmp_path):
+    lake = Lake(str(env / "lake"))
+    write_volumes(lake, date(2026, 11, 20), [2, 3])
+    sql = models(tmp_path, staging__stg_volumes=STAGING, intermediate__daily=DAILY)
+    build(inventory_settings.load(), sql_dir=sql)
+    (sql / "staging" / "stg_volumes.sql").write_text(STAGING + "\nwhere size_gib > 2")
+    result = build(inventory_settings.load(), sql_dir=sql)
+    assert {s["model"]: s["mode"] for s in result.stats} == {"staging.stg_volumes": "full", "intermediate.daily": "full"}
+    assert daily_rows(env) == [(date(2026, 11, 20), 1, "whole")]
+
+
+def test_an_incremental_model_over_models_needs_dated_sources_beneath_it(env, tmp_path):
+    ledger = "with source as (select * from lake_manifest_k8s) select *, current_date as snapshot_date from source"
+    sql = models(tmp_path, staging__stg_ledger=ledger + "\n-- materialized: table",
+                 intermediate__ledger_days="-- materialized: incremental\nselect * from staging.stg_ledger")
+    with pytest.raises(ModelError, match=r"intermediate\.ledger_days .*ledger_days\.sql.*lake_manifest_k8s"):
+        build(inventory_settings.load(), sql_dir=sql)
 
 
 def test_a_changed_model_is_rebuilt_whole(env, tmp_path):

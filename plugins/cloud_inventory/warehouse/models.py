@@ -7,7 +7,8 @@ model (`staging.stg_aws__ebs_volumes`, or the bare name) or a source the runner 
 
 How a model is built follows its layer, unless its first lines say otherwise (`-- materialized: view`):
 staging is `incremental` (rebuilt only for the snapshot dates whose lake files changed), intermediate
-is `view`, marts are `table`.
+is `view`, marts are `table`. An `incremental` model may also read only other models: it is rebuilt from
+the earliest snapshot date that changed in the lake sources beneath it (see runner.py).
 """
 from __future__ import annotations
 
@@ -93,9 +94,9 @@ def discover(sql_dir: Path, sources: set[str]) -> list[Model]:
             else:
                 raise ModelError(f"model {relation} ({path}): reads {(schema + '.' if schema else '') + table}, "
                                  "which is neither a model nor a lake source")
-        if materialized == "incremental" and len(used_sources) != 1:
-            raise ModelError(f"model {relation} ({path}): an incremental model reads exactly one lake source "
-                             f"(it reads {sorted(used_sources) or 'none'})")
+        if materialized == "incremental" and (len(used_sources) > 1 or not (used_sources or refs)):
+            raise ModelError(f"model {relation} ({path}): an incremental model reads exactly one lake source, "
+                             f"or only other models (it reads {sorted(used_sources) or 'none'})")
         models[relation] = Model(name, layer, path, sql.strip().rstrip(";"), materialized,
                                  frozenset(refs), frozenset(used_sources))
     return order(models)
@@ -109,3 +110,16 @@ def order(models: dict[str, Model]) -> list[Model]:
         cycle = error.args[1]
         files = ", ".join(f"{relation} ({models[relation].path})" for relation in dict.fromkeys(cycle))
         raise ModelError(f"models reference each other in a cycle: {' -> '.join(cycle)}; files: {files}") from None
+
+
+def lineage(models: list[Model]) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """Per model (in build order): every model beneath it and every runner-provided relation beneath it."""
+    found: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+    for model in models:
+        below, sources = set(model.refs), set(model.sources)
+        for ref in model.refs:
+            below |= found[ref][0]
+            sources |= found[ref][1]
+        found[model.relation] = (frozenset(below), frozenset(sources))
+    return found
+

@@ -1,8 +1,13 @@
 """Build the warehouse: every model of include/sql/, in dependency order, into a new DuckDB file that
 replaces the old one in one rename.
 
-- The build writes `<warehouse>.build-<id>`: a copy of the current warehouse (so incremental staging
-  models only redo the snapshot dates whose lake files changed), or an empty file for a full refresh.
+- The build writes `<warehouse>.build-<id>`: a copy of the current warehouse (so incremental models only
+  redo the snapshot dates whose lake files changed), or an empty file for a full refresh.
+- An incremental model over a lake source (staging) redoes the snapshot dates whose files changed. An
+  incremental model over other models redoes every snapshot date from the earliest one that changed in
+  the lake sources beneath it (its SQL reads that date as getvariable('rebuild_from'), null when it is
+  built whole), so each of its rows may depend only on its own date and earlier ones. It is built whole
+  when its SQL, or the SQL of any model beneath it, changed, or when a model beneath it was built whole.
 - Each model runs in one statement; its rows and seconds go to `meta.model_stats`.
 - Only a complete build is renamed onto the warehouse path. An analyst with the old file open keeps
   reading the old file (the rename does not touch it); new connections open the new one. A failed
@@ -28,7 +33,7 @@ import pyarrow as pa
 from cloud_inventory.lake import Lake
 from cloud_inventory.settings import PROJECT_ROOT, Settings
 from cloud_inventory.warehouse import sources as lake_sources
-from cloud_inventory.warehouse.models import Model, ModelError, discover
+from cloud_inventory.warehouse.models import Model, ModelError, discover, lineage
 from cloud_inventory.warehouse.seeds import bind_seeds, seed_names
 
 SQL_DIR = PROJECT_ROOT / "include" / "sql"
@@ -106,6 +111,14 @@ class Build:
         self.sources = lake_sources.lake_sources()
         self.seeds_dir = seeds_dir
         self.models = discover(sql_dir, set(self.sources) | seed_names(seeds_dir))
+        self.lineage = lineage(self.models)
+        for model in self.models:
+            undated = sorted(s for s in self.lineage[model.relation][1]
+                             if s not in self.sources or not self.sources[s].dated)
+            if model.materialized == "incremental" and not model.sources and undated:
+                raise model.fail(f"an incremental model over models must rest on dated lake sources only; "
+                                 f"it rests on {', '.join(undated)}")
+        self.built_whole: set[str] = set()  # models (re)built from scratch in this build
         unknown = sorted((select or set()) - {model.relation for model in self.models})
         if unknown:
             raise ModelError(f"no such model(s): {', '.join(unknown)}")
@@ -189,7 +202,7 @@ class Build:
         for model in self.models:
             if self.select and model.relation not in self.select:
                 continue
-            stat = self._run_model(con, model, files, changed, states.get(model.relation))
+            stat = self._run_model(con, model, files, changed, states)
             stat.update(build_id=self.build_id, built_at=datetime.now(timezone.utc))
             result.stats.append(stat)
         self._record(con, result, files, changed, began)
@@ -211,11 +224,11 @@ class Build:
             changed[name] = None if None in days else days
         return changed
 
-    def _run_model(self, con, model: Model, files, changed, previous_hash: str | None) -> dict:
+    def _run_model(self, con, model: Model, files, changed, states: dict[str, str]) -> dict:
         started = time.monotonic()
         try:
             try:
-                mode = self._materialize(con, model, files, changed, previous_hash)
+                mode = self._materialize(con, model, files, changed, states)
             except ModelError:
                 raise
             except Exception:
@@ -227,7 +240,7 @@ class Build:
                 self.by_name |= retry
                 for name in retry:
                     self._bind(con, self.sources[name], files[name])
-                mode = self._materialize(con, model, files, changed, previous_hash)
+                mode = self._materialize(con, model, files, changed, states)
             rows = None if model.materialized == "view" else \
                 con.execute(f"select count(*) from {model.relation}").fetchone()[0]
         except ModelError:
@@ -237,7 +250,7 @@ class Build:
         return {"model": model.relation, "layer": model.layer, "materialized": model.materialized, "mode": mode,
                 "rows": rows, "seconds": round(time.monotonic() - started, 3)}
 
-    def _materialize(self, con, model: Model, files, changed, previous_hash: str | None) -> str:
+    def _materialize(self, con, model: Model, files, changed, states: dict[str, str]) -> str:
         _drop_other_kind(con, model)
         if model.materialized == "view":
             if model.sources:
@@ -247,33 +260,60 @@ class Build:
         elif model.materialized == "table":
             con.execute(f"create or replace table {model.relation} as {model.sql}")
         else:
-            return self._run_incremental(con, model, files, changed, previous_hash)
+            mode = self._run_incremental(con, model, files, changed, states)
+            if mode == "full":
+                self.built_whole.add(model.relation)
+            return mode
         return model.materialized
 
     def _bind(self, con, source: lake_sources.LakeSource, files) -> None:
         lake_sources.bind(con, self.lake, source, files, by_name=source.name in self.by_name)
 
-    def _run_incremental(self, con, model: Model, files, changed, previous_hash: str | None) -> str:
-        # Staging rows have no order to keep: without it DuckDB writes the scan of thousands of small lake files
-        # in parallel, 20-35% faster (tables and views keep the default, so an ORDER BY of a mart still holds).
+    def _run_incremental(self, con, model: Model, files, changed, states: dict[str, str]) -> str:
+        # Incremental rows have no order to keep: without it DuckDB writes the scan of thousands of small lake
+        # files in parallel, 20-35% faster (tables and views keep the default, so an ORDER BY of a mart holds).
         con.execute("set preserve_insertion_order = false")
         try:
-            return self._insert_dates(con, model, files, changed, previous_hash)
+            if model.sources:
+                return self._insert_dates(con, model, files, changed, states.get(model.relation))
+            return self._insert_from_date(con, model, changed, states)
         finally:
             con.execute("reset preserve_insertion_order")
+            con.execute("set variable rebuild_from = null")
+
+    def _create_whole(self, con, model: Model) -> str:
+        con.execute("set variable rebuild_from = null")
+        con.execute(f"create or replace table {model.relation} as {model.sql}")
+        columns = {row[0] for row in con.execute(f"describe {model.relation}").fetchall()}
+        if "snapshot_date" not in columns:
+            raise model.fail("an incremental model must have a snapshot_date column")
+        return "full"
+
+    def _insert_from_date(self, con, model: Model, changed, states: dict[str, str]) -> str:
+        below, sources = self.lineage[model.relation]
+        current = {m.relation: _hash(m.sql) for m in self.models if m.relation in below | {model.relation}}
+        days = [changed.get(source) for source in sources if source in self.sources]
+        if (not _table_exists(con, model.relation) or any(states.get(r) != h for r, h in current.items())
+                or below & self.built_whole or any(d is None for d in days)):
+            return self._create_whole(con, model)
+        changed_days = set().union(*days)
+        if not changed_days:
+            return "unchanged"
+        start = min(changed_days)
+        con.execute("set variable rebuild_from = ?::date", [start])
+        con.execute(f"delete from {model.relation} where snapshot_date >= ?", [start])
+        # the filter again, in case the SQL reads earlier dates without one of its own
+        con.execute(f"insert into {model.relation} by name select * from ({model.sql}) "
+                    "where snapshot_date >= getvariable('rebuild_from')")
+        return f"from {start.isoformat()}"
 
     def _insert_dates(self, con, model: Model, files, changed, previous_hash: str | None) -> str:
         (source_name,) = model.sources
         source = self.sources.get(source_name)
         days = changed.get(source_name)
-        fresh = (source is None or not source.dated or days is None or previous_hash != _hash(model.sql)
-                 or not _table_exists(con, model.relation))
-        if fresh:
-            con.execute(f"create or replace table {model.relation} as {model.sql}")
-            columns = {row[0] for row in con.execute(f"describe {model.relation}").fetchall()}
-            if "snapshot_date" not in columns:
-                raise model.fail("an incremental model must have a snapshot_date column")
-            return "full"
+        if (source is None or not source.dated or days is None or previous_hash != _hash(model.sql)
+                or not _table_exists(con, model.relation)):
+            return self._create_whole(con, model)
         if not days:
             return "unchanged"
         day_files = [f for f in files[source_name] if f.snapshot_date in days]
