@@ -1,6 +1,6 @@
--- The tracked fields of each live AWS resource version, one row per (version, field, item): what
--- marts.resource_changes compares between consecutive versions. Read from the staging rows of each
--- version's first snapshot only (a version's fields are the same on every day it lasts).
+-- The tracked fields of each AWS resource snapshot row, one row per (resource, snapshot date, field, item):
+-- what intermediate.int_inventory__aws_field_changes compares between a resource's snapshot before and after
+-- a change. A view: its readers select the few snapshot rows they compare, and only those are unnested.
 --
 --   every type    state (scalar); tag:<key> (one item per tag)
 --   ec2_instance  instance_type, image_id, subnet_id, iam_instance_profile_arn (scalars);
@@ -10,10 +10,10 @@
 --   rds_instance  instance_class, allocated_storage_gib, storage_type, engine_version, is_multi_az
 --   eks_nodegroup instance_types (comma-separated, sorted), min_size, max_size, desired_size
 --
--- is_item: false for a scalar (present in every version, compared by value: "modified"), true for an item of
+-- is_item: false for a scalar (present in every snapshot, compared by value: "modified"), true for an item of
 -- a set or map (present or not: "added", "removed"; or "modified" when its value changed).
-with versions as (
-    select * from intermediate.int_inventory__aws_versions
+with resources as (
+    select * from intermediate.int_inventory__aws_resources
 ),
 
 ec2_instances as (
@@ -32,32 +32,28 @@ eks_nodegroups as (
     select * from staging.stg_aws__eks_nodegroups
 ),
 
-live_versions as (
-    select * from versions where config_hash is not null
-),
-
 common_fields as (
     select
         resource_type,
         account_id,
         region,
         resource_id,
-        version_number,
+        snapshot_date,
         unnest(list_concat(
             [{'field': 'state', 'item': '', 'value': state, 'is_item': false}],
             list_transform(map_entries(tags), lambda t: {
                 'field': 'tag:' || t.key, 'item': '', 'value': t.value, 'is_item': true})
         ))                                                          as f
-    from live_versions
+    from resources
 ),
 
 ec2_fields as (
     select
-        live_versions.resource_type,
-        live_versions.account_id,
-        live_versions.region,
-        live_versions.resource_id,
-        live_versions.version_number,
+        ec2.resource_type,
+        ec2.account_id,
+        ec2.region,
+        ec2.resource_id,
+        ec2.snapshot_date,
         unnest(list_concat(
             [
                 {'field': 'instance_type', 'item': '', 'value': ec2.instance_type, 'is_item': false},
@@ -71,23 +67,17 @@ ec2_fields as (
             list_transform(ec2.volume_ids, lambda v: {
                 'field': 'volume_id', 'item': v, 'value': v, 'is_item': true})
         ))                                                          as f
-    from live_versions
-    inner join ec2_instances as ec2
-        on ec2.account_id = live_versions.account_id
-        and ec2.region = live_versions.region
-        and ec2.resource_id = live_versions.resource_id
-        and ec2.snapshot_date = live_versions.valid_from_date
-    where live_versions.resource_type = 'ec2_instance'
+    from ec2_instances as ec2
 ),
 
 -- one item per rule and peer (CIDR, IPv6 CIDR, prefix list or security group)
 security_group_rules as (
     select
-        live_versions.resource_type,
-        live_versions.account_id,
-        live_versions.region,
-        live_versions.resource_id,
-        live_versions.version_number,
+        sg.resource_type,
+        sg.account_id,
+        sg.region,
+        sg.resource_id,
+        sg.snapshot_date,
         list_concat(
             flatten(list_transform(sg.ingress_rules, lambda p: list_transform(list_concat(
                 list_transform(p.ipv4_ranges, lambda r: {'peer': r.cidr, 'description': r.description}),
@@ -120,13 +110,7 @@ security_group_rules as (
                 'description': peer.description
             })))
         )                                                           as rules
-    from live_versions
-    inner join security_groups as sg
-        on sg.account_id = live_versions.account_id
-        and sg.region = live_versions.region
-        and sg.resource_id = live_versions.resource_id
-        and sg.snapshot_date = live_versions.valid_from_date
-    where live_versions.resource_type = 'security_group'
+    from security_groups as sg
 ),
 
 security_group_fields as (
@@ -135,7 +119,7 @@ security_group_fields as (
         account_id,
         region,
         resource_id,
-        version_number,
+        snapshot_date,
         unnest(list_transform(rules, lambda r: {
             'field': r.field,
             'item': r.rule,
@@ -147,11 +131,11 @@ security_group_fields as (
 
 rds_fields as (
     select
-        live_versions.resource_type,
-        live_versions.account_id,
-        live_versions.region,
-        live_versions.resource_id,
-        live_versions.version_number,
+        rds.resource_type,
+        rds.account_id,
+        rds.region,
+        rds.resource_id,
+        rds.snapshot_date,
         unnest([
             {'field': 'instance_class', 'item': '', 'value': rds.instance_class, 'is_item': false},
             {'field': 'allocated_storage_gib', 'item': '', 'value': rds.allocated_storage_gib::varchar,
@@ -160,22 +144,16 @@ rds_fields as (
             {'field': 'engine_version', 'item': '', 'value': rds.engine_version, 'is_item': false},
             {'field': 'is_multi_az', 'item': '', 'value': rds.is_multi_az::varchar, 'is_item': false}
         ])                                                          as f
-    from live_versions
-    inner join rds_instances as rds
-        on rds.account_id = live_versions.account_id
-        and rds.region = live_versions.region
-        and rds.resource_id = live_versions.resource_id
-        and rds.snapshot_date = live_versions.valid_from_date
-    where live_versions.resource_type = 'rds_instance'
+    from rds_instances as rds
 ),
 
 eks_nodegroup_fields as (
     select
-        live_versions.resource_type,
-        live_versions.account_id,
-        live_versions.region,
-        live_versions.resource_id,
-        live_versions.version_number,
+        nodegroup.resource_type,
+        nodegroup.account_id,
+        nodegroup.region,
+        nodegroup.resource_id,
+        nodegroup.snapshot_date,
         unnest([
             {'field': 'instance_types', 'item': '', 'value': array_to_string(list_sort(nodegroup.instance_types), ','),
              'is_item': false},
@@ -183,13 +161,7 @@ eks_nodegroup_fields as (
             {'field': 'max_size', 'item': '', 'value': nodegroup.max_size::varchar, 'is_item': false},
             {'field': 'desired_size', 'item': '', 'value': nodegroup.desired_size::varchar, 'is_item': false}
         ])                                                          as f
-    from live_versions
-    inner join eks_nodegroups as nodegroup
-        on nodegroup.account_id = live_versions.account_id
-        and nodegroup.region = live_versions.region
-        and nodegroup.resource_id = live_versions.resource_id
-        and nodegroup.snapshot_date = live_versions.valid_from_date
-    where live_versions.resource_type = 'eks_nodegroup'
+    from eks_nodegroups as nodegroup
 ),
 
 unioned as (
@@ -210,7 +182,7 @@ final as (
         account_id,
         region,
         resource_id,
-        version_number,
+        snapshot_date,
         f.field                                                     as field,
         f.item                                                      as item,
         f.value                                                     as value,

@@ -1,9 +1,12 @@
+-- materialized: view
 -- marts.inventory_history: one row per version of each AWS resource (a run of ok snapshots with the same
 -- config_hash), including the versions that record a deletion. valid_to is null for a resource's latest
 -- version. A day on which the resource's source failed or was denied changes nothing here.
--- The versions are computed in intermediate.int_inventory__aws_versions (window functions over the narrow
--- snapshot columns, no JSON); this mart adds the account's name, environment and team.
+-- The versions are computed in intermediate.int_inventory__aws_versions from the events of
+-- intermediate.int_inventory__aws_events (built a day at a time); this mart adds the account's name,
+-- environment and team.
 -- Documented in docs/data-dictionary/inventory_history.md.
+-- A view: the versions are a table already; the account's name is joined on when read.
 with versions as (
     select * from intermediate.int_inventory__aws_versions
 ),
