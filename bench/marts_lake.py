@@ -49,7 +49,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 REGIONS = ("us-east-1", "eu-west-1", "us-west-2", "ap-southeast-2", "eu-central-1", "ap-northeast-1",
            "us-east-2", "eu-north-1", "ca-central-1", "sa-east-1")
 TEAMS = ("web", "payments", "data", "platform", "search", "identity", "ml", "mobile", "growth", "security",
@@ -636,7 +636,8 @@ GENS.append(Gen(
 
 GENS.append(Gen(
     "log_group",
-    cols="""case when u(h, 24) < 0.6 then '/aws/lambda/' || fn_name(a, r, n % n_lambda_function)
+    # one group per function (/aws/lambda/<name>), the rest application groups: a log group's name is unique
+    cols="""case when n < n_lambda_function then '/aws/lambda/' || fn_name(a, r, n)
              else '/app/' || env || '/' || pick({teams}, h) || '/service-' || n end as tname,
         case when u(h, 25) < 0.35 then null else pick([7, 14, 30, 90, 365, 731], h // 3 + v) end as retention""".replace(
         "{teams}", _list(TEAMS)),
