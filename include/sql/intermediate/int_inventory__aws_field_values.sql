@@ -1,6 +1,7 @@
--- The tracked fields of each AWS resource snapshot row, one row per (resource, snapshot date, field, item):
--- what intermediate.int_inventory__aws_field_changes compares between a resource's snapshot before and after
--- a change. A view: its readers select the few snapshot rows they compare, and only those are unnested.
+-- The tracked fields of the AWS resource snapshot rows a modification compares (the snapshot that noticed it
+-- and its source's previous ok one), one row per (resource, snapshot date, field, item): what
+-- intermediate.int_inventory__aws_changes compares. A view; during a build only the modifications from
+-- getvariable('rebuild_from') are read, so only their rows are unnested, not every snapshot row.
 --
 --   every type    state (scalar); tag:<key> (one item per tag)
 --   ec2_instance  instance_type, image_id, subnet_id, iam_instance_profile_arn (scalars);
@@ -12,24 +13,41 @@
 --
 -- is_item: false for a scalar (present in every snapshot, compared by value: "modified"), true for an item of
 -- a set or map (present or not: "added", "removed"; or "modified" when its value changed).
-with resources as (
+with modifications as (
+    select * from intermediate.int_inventory__aws_events
+    where event_kind = 'modified'
+        and snapshot_date >= coalesce(getvariable('rebuild_from'), date '0001-01-01')
+),
+
+compared_rows as (
+    select resource_type, account_id, region, resource_id, snapshot_date from modifications
+    union
+    select resource_type, account_id, region, resource_id, previous_snapshot_date from modifications
+),
+
+resources as (
     select * from intermediate.int_inventory__aws_resources
+    semi join compared_rows using (resource_type, account_id, region, resource_id, snapshot_date)
 ),
 
 ec2_instances as (
     select * from staging.stg_aws__ec2_instances
+    semi join compared_rows using (resource_type, account_id, region, resource_id, snapshot_date)
 ),
 
 security_groups as (
     select * from staging.stg_aws__security_groups
+    semi join compared_rows using (resource_type, account_id, region, resource_id, snapshot_date)
 ),
 
 rds_instances as (
     select * from staging.stg_aws__rds_instances
+    semi join compared_rows using (resource_type, account_id, region, resource_id, snapshot_date)
 ),
 
 eks_nodegroups as (
     select * from staging.stg_aws__eks_nodegroups
+    semi join compared_rows using (resource_type, account_id, region, resource_id, snapshot_date)
 ),
 
 common_fields as (

@@ -75,7 +75,10 @@ latest_sightings as (
         resources.snapshot_date,
         resources.snapshot_at
     from open_versions
-    inner join resources
+    inner join (
+        -- a constant bound DuckDB can skip whole row groups with (the join alone reads every snapshot row)
+        select * from resources where snapshot_date >= (select min(snapshot_date) from latest_snapshots)
+    ) as resources
         on resources.resource_type = open_versions.resource_type
         and resources.account_id = open_versions.account_id
         and resources.region = open_versions.region

@@ -11,10 +11,11 @@ connection, to all of its files or (for an incremental model) to the files of so
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import pyarrow as pa
 from pyarrow import fs as pafs
@@ -57,16 +58,40 @@ def lake_sources() -> dict[str, LakeSource]:
 def list_files(lake: Lake, source: LakeSource) -> list[LakeFile]:
     """The source's Parquet files now (temporary files of writes in flight are not *.parquet)."""
     base = lake.path(*source.folder)
+    if not lake.is_s3:
+        return sorted(_walk_local(source, base), key=lambda f: f.path) if os.path.isdir(base) else []
     if lake.fs.get_file_info(base).type != pafs.FileType.Directory:
         return []
     files = []
     for info in lake.fs.get_file_info(pafs.FileSelector(base, recursive=True)):
         if info.type != pafs.FileType.File or not info.path.endswith(".parquet"):
             continue
-        match = _DT.search(info.path[len(base):] if source.dated else "")
-        day = date.fromisoformat(match.group(1)) if match else None
-        files.append(LakeFile(source.name, info.path, info.size or 0, info.mtime_ns or 0, day))
+        files.append(LakeFile(source.name, info.path, info.size or 0, info.mtime_ns or 0,
+                              _snapshot_date(source, info.path[len(base):])))
     return sorted(files, key=lambda f: f.path)
+
+
+def _snapshot_date(source: LakeSource, relative: str) -> date | None:
+    match = _DT.search(relative) if source.dated else None
+    return date.fromisoformat(match.group(1)) if match else None
+
+
+def _walk_local(source: LakeSource, folder: str, day: date | None = None) -> Iterator[LakeFile]:
+    """os.scandir (file types from the directory entries, one stat per file): about half the time of
+    pyarrow's listing over ~90,000 files, which a build pays each time."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                inner = day
+                if source.dated and entry.name.startswith("dt="):
+                    try:
+                        inner = date.fromisoformat(entry.name[3:])
+                    except ValueError:
+                        inner = None  # not a date: the runner treats its files as changed every time
+                yield from _walk_local(source, entry.path, inner)
+            elif entry.name.endswith(".parquet"):
+                stat = entry.stat()
+                yield LakeFile(source.name, entry.path, stat.st_size, stat.st_mtime_ns, day)
 
 
 def bind(con, lake: Lake, source: LakeSource, files: Iterable[LakeFile], *, by_name: bool = False) -> None:
