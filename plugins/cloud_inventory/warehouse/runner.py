@@ -112,10 +112,10 @@ class Build:
         self.seeds_dir = seeds_dir
         self.models = discover(sql_dir, set(self.sources) | seed_names(seeds_dir))
         self.lineage = lineage(self.models)
-        for model in self.models:
+        for model in (m for m in self.models if m.materialized == "incremental" and not m.sources):
             undated = sorted(s for s in self.lineage[model.relation][1]
                              if s not in self.sources or not self.sources[s].dated)
-            if model.materialized == "incremental" and not model.sources and undated:
+            if undated:
                 raise model.fail(f"an incremental model over models must rest on dated lake sources only; "
                                  f"it rests on {', '.join(undated)}")
         self.built_whole: set[str] = set()  # models (re)built from scratch in this build
@@ -282,8 +282,7 @@ class Build:
             con.execute("reset preserve_insertion_order")
             con.execute("set variable rebuild_from = null")
 
-    def _create_whole(self, con, model: Model) -> str:
-        con.execute("set variable rebuild_from = null")
+    def _create_whole(self, con, model: Model) -> str:  # rebuild_from is unset (null): every date
         con.execute(f"create or replace table {model.relation} as {model.sql}")
         columns = {row[0] for row in con.execute(f"describe {model.relation}").fetchall()}
         if "snapshot_date" not in columns:
