@@ -30,6 +30,10 @@ PROD, STAGING, DEV = estate.PROD, estate.STAGING, estate.DEV
 US, EU = estate.US, estate.EU
 MODELS = (
     "intermediate/int_aws__source_snapshots.sql",
+    "intermediate/int_inventory__aws_events.sql",  # the current rows come from the versions
+    "intermediate/int_inventory__aws_resources.sql",
+    "intermediate/int_inventory__aws_source_dates.sql",
+    "intermediate/int_inventory__aws_versions.sql",
     "intermediate/int_k8s__latest_dumps.sql",
     "intermediate/int_k8s__unhealthy.sql",
     "intermediate/int_lookup__aws_identifiers.sql",

@@ -56,6 +56,10 @@ sourced as (
     from resources
     left join global_types
         on global_types.resource_type = resources.resource_type
+    -- only the dates a rebuilt snapshot or its predecessor can be: a day's build reads two days of rows
+    where resources.snapshot_date >= (
+        select min(coalesce(previous_ok_snapshot_date, snapshot_date)) from rebuilt_snapshots
+    )
 ),
 
 -- the rows of the rebuilt snapshots (only ok snapshots' rows: a failed date's rows, if any, are not read)

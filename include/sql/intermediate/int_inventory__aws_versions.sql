@@ -27,13 +27,21 @@ resources as (
 ),
 
 -- each event with the one after it: a version lasts until the next event, and was last seen in the snapshot
--- that event was compared with
+-- that event was compared with. A disappearance of a resource already in a terminal state starts no version
+-- (it was deleted already): the numbering and the next version's start skip those events. One window, so
+-- one sort of the events.
 sequenced as (
     select
         *,
         lead(previous_snapshot_date) over resource_events           as next_event_previous_date,
-        lead(previous_snapshot_at) over resource_events             as next_event_previous_at
-    from events
+        lead(previous_snapshot_at) over resource_events             as next_event_previous_at,
+        cast(sum(starts_version::integer) over resource_events as bigint) as version_number,
+        lead(if(starts_version, snapshot_at, null) ignore nulls) over resource_events as next_version_from,
+        lead(if(starts_version, snapshot_date, null) ignore nulls) over resource_events as next_version_from_date
+    from (
+        select *, not (event_kind = 'vanished' and previous_is_terminal) as starts_version
+        from events
+    )
     window resource_events as (partition by resource_type, account_id, region, resource_id order by snapshot_date)
 ),
 
@@ -86,14 +94,14 @@ latest_sightings as (
         and resources.snapshot_date = open_versions.latest_snapshot_date
 ),
 
--- a disappearance of a resource already in a terminal state is no new version (it was deleted already)
-version_starts as (
+final as (
     select
         sequenced.resource_type,
         sequenced.account_id,
         sequenced.region,
         sequenced.source_region,
         sequenced.resource_id,
+        sequenced.version_number,
         case
             when sequenced.event_kind = 'vanished' then 'deleted'
             when sequenced.event_kind = 'modified' and sequenced.is_terminal and not sequenced.previous_is_terminal
@@ -102,7 +110,9 @@ version_starts as (
         end                                                         as change_kind,
         sequenced.event_kind = 'vanished' or sequenced.is_terminal  as is_deleted,
         sequenced.snapshot_at                                       as valid_from,
+        sequenced.next_version_from                                 as valid_to,
         sequenced.snapshot_date                                     as valid_from_date,
+        sequenced.next_version_from_date                            as valid_to_date,
         case
             when sequenced.event_kind = 'vanished' then null
             when sequenced.next_event_previous_date is not null then sequenced.next_event_previous_at
@@ -125,35 +135,7 @@ version_starts as (
         and latest_sightings.region = sequenced.region
         and latest_sightings.resource_id = sequenced.resource_id
         and latest_sightings.event_date = sequenced.snapshot_date
-    where not (sequenced.event_kind = 'vanished' and sequenced.previous_is_terminal)
-),
-
-final as (
-    select
-        resource_type,
-        account_id,
-        region,
-        source_region,
-        resource_id,
-        row_number() over resource_versions                         as version_number,
-        change_kind,
-        is_deleted,
-        valid_from,
-        lead(valid_from) over resource_versions                     as valid_to,
-        valid_from_date,
-        lead(valid_from_date) over resource_versions                as valid_to_date,
-        last_seen_at,
-        last_seen_date,
-        config_hash,
-        state,
-        name,
-        arn,
-        tags,
-        created_at
-    from version_starts
-    window resource_versions as (
-        partition by resource_type, account_id, region, resource_id order by valid_from_date
-    )
+    where sequenced.starts_version
 )
 
 select * from final

@@ -21,86 +21,33 @@ with source_snapshots as (
     select * from intermediate.int_aws__source_snapshots
 ),
 
--- the columns every AWS staging model shares, for ids, ARNs and names of every type
-resources as (
-    select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__amis
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__classic_load_balancers
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__cloudfront_distributions
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__ebs_snapshots
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__ebs_volumes
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__ec2_instances
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__eks_clusters
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__eks_nodegroups
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__elastic_ips
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__elbv2_load_balancers
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__elbv2_target_groups
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__lambda_functions
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__log_groups
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__nat_gateways
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__network_interfaces
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__rds_clusters
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__rds_instances
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__rds_snapshots
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__redshift_clusters
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__route53_records
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__route53_zones
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__s3_buckets
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__sagemaker_endpoints
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__sagemaker_notebooks
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__security_groups
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__ssm_managed_instances
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__subnets
-    union all select resource_type, resource_id, account_id, region, arn, name, tags, state, snapshot_date, snapshot_at
-    from staging.stg_aws__vpcs
+versions as (
+    select * from intermediate.int_inventory__aws_versions
 ),
 
--- current rows: the source's latest ok snapshot. Global types are filed under source region "global"
--- while their rows carry the resource's own region (two equi-joins, not one join with an "or").
+-- current rows: the version each source's latest ok snapshot saw (a version's last_seen_date is the date of
+-- the last snapshot that saw it; name, ARN, tags and state are in its config hash, so they are that
+-- snapshot's). Read from the versions, not from every staging row of every snapshot.
 current_resources as (
-    select resources.*, source_snapshots.account_name, source_snapshots.is_stale
-    from resources
-    join source_snapshots
-        on source_snapshots.resource_type = resources.resource_type
-       and source_snapshots.account_id = resources.account_id
-       and source_snapshots.source_region = resources.region
-       and resources.snapshot_date = source_snapshots.last_ok_snapshot_date
-    where not source_snapshots.is_global
-    union all
-    select resources.*, source_snapshots.account_name, source_snapshots.is_stale
-    from resources
-    join source_snapshots
-        on source_snapshots.resource_type = resources.resource_type
-       and source_snapshots.account_id = resources.account_id
-       and source_snapshots.source_region = 'global'
-       and resources.snapshot_date = source_snapshots.last_ok_snapshot_date
-    where source_snapshots.is_global
+    select
+        versions.resource_type,
+        versions.resource_id,
+        versions.account_id,
+        versions.region,
+        versions.arn,
+        versions.name,
+        versions.tags,
+        versions.state,
+        versions.last_seen_date                                         as snapshot_date,
+        versions.last_seen_at                                           as snapshot_at,
+        source_snapshots.account_name,
+        source_snapshots.is_stale
+    from versions
+    inner join source_snapshots
+        on source_snapshots.resource_type = versions.resource_type
+       and source_snapshots.account_id = versions.account_id
+       and source_snapshots.source_region = versions.source_region
+       and versions.last_seen_date = source_snapshots.last_ok_snapshot_date
 ),
 
 -- the typed rows each identifier kind needs, cut to current rows before anything is unnested

@@ -1,3 +1,5 @@
+-- materialized: table
+-- (A table: three finding models read it.)
 -- Current EBS volumes (each from its source's last ok snapshot) with what the waste rules need: the
 -- price lines of a month of the volume's storage, and when it was last seen attached.
 -- storage_cost_lines: [{price_key, quantity, unit}], priced in marts.waste against int_waste__prices:
@@ -5,6 +7,11 @@
 --   throughput above the included 125 MB/s; for io1/io2 every provisioned IOPS.
 with volumes as (
     select * from staging.stg_aws__ebs_volumes
+),
+
+-- the history the rules need, narrow: every snapshot of every volume is read here
+volume_states as (
+    select account_id, region, volume_id, state, snapshot_date from staging.stg_aws__ebs_volumes
 ),
 
 source_snapshots as (
@@ -17,23 +24,23 @@ attachment_history as (
         region,
         volume_id,
         max(snapshot_date) filter (where state = 'in-use')          as last_seen_in_use_date
-    from volumes
+    from volume_states
     group by all
 ),
 
 unattached_since as (
     select
-        volumes.account_id,
-        volumes.region,
-        volumes.volume_id,
-        min(volumes.snapshot_date)                                  as first_seen_unattached_date
-    from volumes
+        volume_states.account_id,
+        volume_states.region,
+        volume_states.volume_id,
+        min(volume_states.snapshot_date)                                  as first_seen_unattached_date
+    from volume_states
     left join attachment_history
-        on attachment_history.account_id = volumes.account_id
-       and attachment_history.region = volumes.region
-       and attachment_history.volume_id = volumes.volume_id
-    where volumes.state = 'available'
-      and volumes.snapshot_date > coalesce(attachment_history.last_seen_in_use_date, date '0001-01-01')
+        on attachment_history.account_id = volume_states.account_id
+       and attachment_history.region = volume_states.region
+       and attachment_history.volume_id = volume_states.volume_id
+    where volume_states.state = 'available'
+      and volume_states.snapshot_date > coalesce(attachment_history.last_seen_in_use_date, date '0001-01-01')
     group by all
 ),
 

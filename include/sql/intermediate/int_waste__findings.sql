@@ -1,3 +1,5 @@
+-- materialized: table
+-- (A table: marts.waste reads it twice, for the cost lines and for the rows.)
 -- Every waste finding, one row per (category, resource), with overlapping savings folded together so
 -- no dollar is counted twice.
 -- One resource can meet several rules: an unattached gp2 volume is unattached_volume and gp2_volume; a

@@ -10,6 +10,11 @@ with instances as (
     select * from staging.stg_aws__ec2_instances
 ),
 
+-- the history the rules need, narrow: every snapshot of every instance is read here
+instance_states as (
+    select account_id, region, instance_id, state, snapshot_date from staging.stg_aws__ec2_instances
+),
+
 volumes as (
     select * from intermediate.int_waste__ebs_volumes
 ),
@@ -30,22 +35,22 @@ stopped_history as (
     -- for an instance whose StateTransitionReason carries no date: the first snapshot that saw it
     -- stopped after it was last seen in another state
     select
-        instances.account_id,
-        instances.region,
-        instances.instance_id,
-        min(instances.snapshot_date)                                as first_seen_stopped_date
-    from instances
+        instance_states.account_id,
+        instance_states.region,
+        instance_states.instance_id,
+        min(instance_states.snapshot_date)                          as first_seen_stopped_date
+    from instance_states
     left join (
         select account_id, region, instance_id, max(snapshot_date) as last_seen_not_stopped_date
-        from instances
+        from instance_states
         where state <> 'stopped'
         group by all
     ) as not_stopped
-        on not_stopped.account_id = instances.account_id
-       and not_stopped.region = instances.region
-       and not_stopped.instance_id = instances.instance_id
-    where instances.state = 'stopped'
-      and instances.snapshot_date > coalesce(not_stopped.last_seen_not_stopped_date, date '0001-01-01')
+        on not_stopped.account_id = instance_states.account_id
+       and not_stopped.region = instance_states.region
+       and not_stopped.instance_id = instance_states.instance_id
+    where instance_states.state = 'stopped'
+      and instance_states.snapshot_date > coalesce(not_stopped.last_seen_not_stopped_date, date '0001-01-01')
     group by all
 ),
 

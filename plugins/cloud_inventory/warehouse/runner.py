@@ -60,16 +60,19 @@ class BuildResult:
     full_refresh: bool
     seconds: float = 0.0
     stats: list[dict] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)  # the runner's own seconds: copy, list, record, ...
+
+    @contextmanager
+    def timed(self, phase: str) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.phases[phase] = round(self.phases.get(phase, 0.0) + time.monotonic() - started, 3)
 
 
 def _hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _table_exists(con, relation: str) -> bool:
-    schema, name = relation.split(".")
-    return bool(con.execute("select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-                            [schema, name]).fetchone()[0])
 
 
 @contextmanager
@@ -83,15 +86,6 @@ def warehouse_lock(warehouse: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _drop_other_kind(con, model: Model) -> None:
-    """A model whose materialization changed (table <-> view) replaces the object of the other kind."""
-    schema, name = model.relation.split(".")
-    found = con.execute("select table_type from information_schema.tables where table_schema = ? "
-                        "and table_name = ?", [schema, name]).fetchone()
-    if found and (found[0] == "VIEW") != (model.materialized == "view"):
-        con.execute(f"drop {'view' if found[0] == 'VIEW' else 'table'} {model.relation}")
 
 
 class Build:
@@ -140,7 +134,8 @@ class Build:
         result = BuildResult(self.build_id, self.warehouse, self.full_refresh)
         try:
             if not self.full_refresh:
-                shutil.copyfile(self.warehouse, target)
+                with result.timed("copy"):
+                    shutil.copyfile(self.warehouse, target)
             con = duckdb.connect(str(target))
             try:
                 if not self.full_refresh and not self._compatible(con):
@@ -152,7 +147,8 @@ class Build:
                 self._build(con, result)
                 if self.extra:
                     self.extra(con)
-                con.execute("checkpoint")
+                with result.timed("checkpoint"):
+                    con.execute("checkpoint")
             finally:
                 con.close()
             os.replace(target, self.warehouse)
@@ -193,9 +189,17 @@ class Build:
         for schema in SCHEMAS:
             con.execute(f"create schema if not exists {schema}")
         con.execute(_META_DDL)
+        # what the warehouse holds, read once: a catalog query per model costs ~2 ms on a catalog this size
+        self.catalog = dict(con.execute(
+            "select schema_name || '.' || table_name, 'table' from duckdb_tables() "
+            "where database_name = current_database() union all "
+            "select schema_name || '.' || view_name, 'view' from duckdb_views() "
+            "where database_name = current_database() and not internal").fetchall())
         bind_seeds(con, self.settings, self.seeds_dir)
-        files = {name: lake_sources.list_files(self.lake, source) for name, source in self.sources.items()}
-        changed = self._changed_dates(con, files)
+        with result.timed("list"):
+            files = {name: lake_sources.list_files(self.lake, source) for name, source in self.sources.items()}
+            con.register("_listed_files", _listed_table(files))
+            changed = self._changed_dates(con, files)
         states = dict(con.execute("select model, sql_hash from meta.model_state").fetchall())
         for model in self.models:
             if self.select and model.relation not in self.select:
@@ -203,23 +207,27 @@ class Build:
             stat = self._run_model(con, model, files, changed, states)
             stat.update(build_id=self.build_id, built_at=datetime.now(timezone.utc))
             result.stats.append(stat)
-        self._record(con, result, files, changed, began)
+        with result.timed("record"):
+            self._record(con, result, changed, began)
+            con.unregister("_listed_files")
 
     def _changed_dates(self, con, files: dict[str, list[lake_sources.LakeFile]]) -> dict[str, set[date] | None]:
-        """Per source: the snapshot dates whose files differ from the last build's; None means all."""
+        """Per source: the snapshot dates whose files differ from the last build's (added, changed or removed
+        files, compared with meta.lake_files); None means all."""
         if self.full_refresh:
             return {name: None for name in files}
-        before: dict[str, dict[str, tuple]] = {}
-        for source, path, size, mtime, day in con.execute(
-                "select source, path, size, mtime_ns, snapshot_date from meta.lake_files").fetchall():
-            before.setdefault(source, {})[path] = (size, mtime, day)
-        changed: dict[str, set[date] | None] = {}
-        for name, now in files.items():
-            old = before.get(name, {})
-            current = {f.path: (f.size, f.mtime_ns, f.snapshot_date) for f in now}
-            days = {state[2] for path, state in current.items() if old.get(path) != state}
-            days |= {state[2] for path, state in old.items() if path not in current}
-            changed[name] = None if None in days else days
+        changed: dict[str, set[date] | None] = {name: set() for name in files}
+        for source, day in con.execute("""
+                select coalesce(now.source, before.source), coalesce(now.snapshot_date, before.snapshot_date)
+                from _listed_files as now
+                full outer join meta.lake_files as before
+                    on before.source = now.source and before.path = now.path
+                where now.path is null or before.path is null
+                   or now.size <> before.size or now.mtime_ns <> before.mtime_ns
+                group by all""").fetchall():
+            days = changed.setdefault(source, set())
+            if days is not None:
+                changed[source] = None if day is None else days | {day}
         return changed
 
     def _run_model(self, con, model: Model, files, changed, states: dict[str, str]) -> dict:
@@ -238,7 +246,7 @@ class Build:
                 self.by_name |= retry  # _materialize binds them again, by name
                 mode = self._materialize(con, model, files, changed, states)
             rows = None if model.materialized == "view" else \
-                con.execute(f"select count(*) from {model.relation}").fetchone()[0]
+                con.execute(f"select count(*) from {model.relation}").fetchall()[0][0]
         except ModelError:
             raise
         except Exception as error:  # duckdb.Error: a SQL error in the model, named with its file
@@ -247,7 +255,11 @@ class Build:
                 "rows": rows, "seconds": round(time.monotonic() - started, 3)}
 
     def _materialize(self, con, model: Model, files, changed, states: dict[str, str]) -> str:
-        _drop_other_kind(con, model)
+        kind = "view" if model.materialized == "view" else "table"
+        found = self.catalog.get(model.relation)
+        if found and found != kind:  # its materialization changed (table <-> view): replace the other kind
+            con.execute(f"drop {found} {model.relation}")
+            del self.catalog[model.relation]
         # Lake sources are bound when a model reads them (an incremental one binds the changed dates' files
         # only): binding thousands of files to every source up front costs seconds a daily build need not pay.
         if model.materialized != "incremental":
@@ -258,14 +270,16 @@ class Build:
                 raise model.fail("a view cannot read lake sources or seeds (they exist only during the "
                                  "build); make it a table")
             con.execute(f"create or replace view {model.relation} as {model.sql}")
+            mode = "view"
         elif model.materialized == "table":
             con.execute(f"create or replace table {model.relation} as {model.sql}")
+            mode = "table"
         else:
             mode = self._run_incremental(con, model, files, changed, states)
             if mode == "full":
                 self.built_whole.add(model.relation)
-            return mode
-        return model.materialized
+        self.catalog[model.relation] = kind
+        return mode
 
     def _bind(self, con, source: lake_sources.LakeSource, files) -> None:
         lake_sources.bind(con, self.lake, source, files, by_name=source.name in self.by_name)
@@ -293,7 +307,7 @@ class Build:
         below, sources = self.lineage[model.relation]
         current = {m.relation: _hash(m.sql) for m in self.models if m.relation in below | {model.relation}}
         days = [changed.get(source) for source in sources if source in self.sources]
-        if (not _table_exists(con, model.relation) or any(states.get(r) != h for r, h in current.items())
+        if (model.relation not in self.catalog or any(states.get(r) != h for r, h in current.items())
                 or below & self.built_whole or any(d is None for d in days)):
             return self._create_whole(con, model)
         changed_days = set().union(*days)
@@ -312,7 +326,7 @@ class Build:
         source = self.sources.get(source_name)
         days = changed.get(source_name)
         if (source is None or not source.dated or days is None or previous_hash != _hash(model.sql)
-                or not _table_exists(con, model.relation)):
+                or model.relation not in self.catalog):
             if source is not None:
                 self._bind(con, source, files[source_name])
             return self._create_whole(con, model)
@@ -324,33 +338,45 @@ class Build:
         con.execute(f"insert into {model.relation} by name {model.sql}")
         return f"{len(days)} date(s)"
 
-    def _record(self, con, result: BuildResult, files, changed, began: datetime) -> None:
-        con.executemany("insert into meta.model_stats by name select ? as build_id, ? as model, ? as layer, "
-                        "? as materialized, ? as mode, ? as rows, ? as seconds, ? as built_at",
-                        [[s["build_id"], s["model"], s["layer"], s["materialized"], s["mode"], s["rows"],
-                          s["seconds"], s["built_at"]] for s in result.stats])
+    def _record(self, con, result: BuildResult, changed, began: datetime) -> None:
+        # one statement per table, not one per model: each DuckDB statement costs a few ms on this catalog
+        stats = pa.Table.from_pylist(
+            [{k: s[k] for k in ("build_id", "model", "layer", "materialized", "mode", "rows", "seconds", "built_at")}
+             for s in result.stats],
+            schema=pa.schema([("build_id", pa.string()), ("model", pa.string()), ("layer", pa.string()),
+                              ("materialized", pa.string()), ("mode", pa.string()), ("rows", pa.int64()),
+                              ("seconds", pa.float64()), ("built_at", pa.timestamp("us", tz="UTC"))]))
+        con.register("_model_stats", stats)
+        con.execute("insert into meta.model_stats by name select * from _model_stats")
+        con.unregister("_model_stats")
         built = [m for m in self.models if not self.select or m.relation in self.select]
-        con.executemany("delete from meta.model_state where model = ?", [[m.relation] for m in built])
-        con.executemany("insert into meta.model_state values (?, ?)", [[m.relation, _hash(m.sql)] for m in built])
+        con.execute("delete from meta.model_state where list_contains(?, model)", [[m.relation for m in built]])
+        con.execute("insert into meta.model_state select unnest(?), unnest(?)",
+                    [[m.relation for m in built], [_hash(m.sql) for m in built]])
         if not self.select:  # a selective build did not process the lake's changes: the next build must
-            self._record_lake_files(con, files)
+            self._record_lake_files(con)
         changed_count = 0 if self.select else sum(len(days) for days in changed.values() if days)
         con.execute("insert into meta.builds values (?, ?, ?, ?, ?, ?, ?, ?)",
                     [self.build_id, began, datetime.now(timezone.utc), result.full_refresh, self.settings.lake_uri,
                      len(built), changed_count, FORMAT_VERSION])
 
     @staticmethod
-    def _record_lake_files(con, files) -> None:
-        listed = [{"source": f.source, "path": f.path, "size": f.size, "mtime_ns": f.mtime_ns,
-                   "snapshot_date": f.snapshot_date} for source_files in files.values() for f in source_files]
-        con.execute("delete from meta.lake_files")
-        if listed:
-            table = pa.Table.from_pylist(listed, schema=pa.schema([
-                ("source", pa.string()), ("path", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64()),
-                ("snapshot_date", pa.date32())]))
-            con.register("_listed_files", table)
-            con.execute("insert into meta.lake_files select * from _listed_files")
-            con.unregister("_listed_files")
+    def _record_lake_files(con) -> None:
+        """meta.lake_files becomes this build's listing: only the rows that differ are written."""
+        con.execute("""delete from meta.lake_files as before where not exists (
+            select 1 from _listed_files as now where now.source = before.source and now.path = before.path
+               and now.size = before.size and now.mtime_ns = before.mtime_ns)""")
+        con.execute("""insert into meta.lake_files select * from _listed_files as now where not exists (
+            select 1 from meta.lake_files as before where before.source = now.source and before.path = now.path)""")
+
+
+def _listed_table(files: dict[str, list[lake_sources.LakeFile]]) -> pa.Table:
+    listed = [f for source_files in files.values() for f in source_files]
+    return pa.table({"source": pa.array([f.source for f in listed], pa.string()),
+                     "path": pa.array([f.path for f in listed], pa.string()),
+                     "size": pa.array([f.size for f in listed], pa.int64()),
+                     "mtime_ns": pa.array([f.mtime_ns for f in listed], pa.int64()),
+                     "snapshot_date": pa.array([f.snapshot_date for f in listed], pa.date32())})
 
 
 def build(settings: Settings, **options) -> BuildResult:
