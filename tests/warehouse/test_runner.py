@@ -3,6 +3,7 @@ incremental staging and incremental models over models, clear errors naming the 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -122,6 +123,15 @@ def test_incremental_staging_redoes_only_changed_dates(env, tmp_path):
     third = build(inventory_settings.load(), sql_dir=sql)
     assert [s["mode"] for s in third.stats if s["model"] == "staging.stg_volumes"] == ["unchanged"]
     assert query(env / "warehouse.duckdb", "select count(*) from meta.builds") == [(3,)]
+
+    shutil.rmtree(env / "lake" / "raw" / "aws" / "ebs_volume" / "dt=2026-11-19")  # a removed day is a change too
+    fourth = build(inventory_settings.load(), sql_dir=sql)
+    assert [s["mode"] for s in fourth.stats if s["model"] == "staging.stg_volumes"] == ["1 date(s)"]
+    assert query(env / "warehouse.duckdb", "select * from marts.volume_totals order by 1") == [
+        (date(2026, 11, 20), 1, 7), (date(2026, 11, 21), 3, 15)]
+    assert query(env / "warehouse.duckdb", "select snapshot_date, count(*) from meta.lake_files "
+                                           "where source = 'lake_aws_ebs_volume' group by all order by 1") == [
+        (date(2026, 11, 20), 1), (date(2026, 11, 21), 1)]
 
 
 DAILY = """

@@ -33,6 +33,7 @@ import pyarrow as pa
 from cloud_inventory.lake import Lake
 from cloud_inventory.settings import PROJECT_ROOT, Settings
 from cloud_inventory.warehouse import sources as lake_sources
+from cloud_inventory.warehouse.listing import LakeListing
 from cloud_inventory.warehouse.models import Model, ModelError, discover, lineage
 from cloud_inventory.warehouse.seeds import bind_seeds, seed_names
 
@@ -132,6 +133,9 @@ class Build:
         started = time.monotonic()
         target = self.warehouse.with_name(f"{self.warehouse.name}.build-{self.build_id}")
         result = BuildResult(self.build_id, self.warehouse, self.full_refresh)
+        # listed in the background from now on, in the order the models read the sources
+        self.listing = LakeListing(self.lake, self.sources,
+                                   [name for model in self.models for name in sorted(model.sources)])
         try:
             if not self.full_refresh:
                 with result.timed("copy"):
@@ -156,6 +160,9 @@ class Build:
             for leftover in (target, target.with_name(target.name + ".wal")):
                 leftover.unlink(missing_ok=True)
             raise
+        finally:
+            self.listing.close()
+            result.phases["list"] = round(self.listing.waited, 3)
         result.seconds = round(time.monotonic() - started, 3)
         return result
 
@@ -196,45 +203,25 @@ class Build:
             "select schema_name || '.' || view_name, 'view' from duckdb_views() "
             "where database_name = current_database() and not internal").fetchall())
         bind_seeds(con, self.settings, self.seeds_dir)
-        with result.timed("list"):
-            files = {name: lake_sources.list_files(self.lake, source) for name, source in self.sources.items()}
-            con.register("_listed_files", _listed_table(files))
-            changed = self._changed_dates(con, files)
         states = dict(con.execute("select model, sql_hash from meta.model_state").fetchall())
         for model in self.models:
             if self.select and model.relation not in self.select:
                 continue
-            stat = self._run_model(con, model, files, changed, states)
+            stat = self._run_model(con, model, states)
             stat.update(build_id=self.build_id, built_at=datetime.now(timezone.utc))
             result.stats.append(stat)
         with result.timed("record"):
-            self._record(con, result, changed, began)
-            con.unregister("_listed_files")
+            self._record(con, result, began)
 
-    def _changed_dates(self, con, files: dict[str, list[lake_sources.LakeFile]]) -> dict[str, set[date] | None]:
-        """Per source: the snapshot dates whose files differ from the last build's (added, changed or removed
-        files, compared with meta.lake_files); None means all."""
-        if self.full_refresh:
-            return {name: None for name in files}
-        changed: dict[str, set[date] | None] = {name: set() for name in files}
-        for source, day in con.execute("""
-                select coalesce(now.source, before.source), coalesce(now.snapshot_date, before.snapshot_date)
-                from _listed_files as now
-                full outer join meta.lake_files as before
-                    on before.source = now.source and before.path = now.path
-                where now.path is null or before.path is null
-                   or now.size <> before.size or now.mtime_ns <> before.mtime_ns
-                group by all""").fetchall():
-            days = changed.setdefault(source, set())
-            if days is not None:
-                changed[source] = None if day is None else days | {day}
-        return changed
+    def _changed(self, con, source: str) -> set[date] | None:
+        """The snapshot dates of a lake source whose files changed since the last build; None means all."""
+        return None if self.full_refresh else self.listing.changed(con, source)
 
-    def _run_model(self, con, model: Model, files, changed, states: dict[str, str]) -> dict:
+    def _run_model(self, con, model: Model, states: dict[str, str]) -> dict:
         started = time.monotonic()
         try:
             try:
-                mode = self._materialize(con, model, files, changed, states)
+                mode = self._materialize(con, model, states)
             except ModelError:
                 raise
             except Exception:
@@ -244,7 +231,7 @@ class Build:
                 if not retry or self.lake.is_s3:
                     raise
                 self.by_name |= retry  # _materialize binds them again, by name
-                mode = self._materialize(con, model, files, changed, states)
+                mode = self._materialize(con, model, states)
             rows = None if model.materialized == "view" else \
                 con.execute(f"select count(*) from {model.relation}").fetchall()[0][0]
         except ModelError:
@@ -254,7 +241,7 @@ class Build:
         return {"model": model.relation, "layer": model.layer, "materialized": model.materialized, "mode": mode,
                 "rows": rows, "seconds": round(time.monotonic() - started, 3)}
 
-    def _materialize(self, con, model: Model, files, changed, states: dict[str, str]) -> str:
+    def _materialize(self, con, model: Model, states: dict[str, str]) -> str:
         kind = "view" if model.materialized == "view" else "table"
         found = self.catalog.get(model.relation)
         if found and found != kind:  # its materialization changed (table <-> view): replace the other kind
@@ -264,7 +251,7 @@ class Build:
         # only): binding thousands of files to every source up front costs seconds a daily build need not pay.
         if model.materialized != "incremental":
             for name in model.sources & self.sources.keys():
-                self._bind(con, self.sources[name], files[name])
+                self._bind(con, self.sources[name], self.listing.files(name))
         if model.materialized == "view":
             if model.sources:
                 raise model.fail("a view cannot read lake sources or seeds (they exist only during the "
@@ -275,7 +262,7 @@ class Build:
             con.execute(f"create or replace table {model.relation} as {model.sql}")
             mode = "table"
         else:
-            mode = self._run_incremental(con, model, files, changed, states)
+            mode = self._run_incremental(con, model, states)
             if mode == "full":
                 self.built_whole.add(model.relation)
         self.catalog[model.relation] = kind
@@ -284,14 +271,14 @@ class Build:
     def _bind(self, con, source: lake_sources.LakeSource, files) -> None:
         lake_sources.bind(con, self.lake, source, files, by_name=source.name in self.by_name)
 
-    def _run_incremental(self, con, model: Model, files, changed, states: dict[str, str]) -> str:
+    def _run_incremental(self, con, model: Model, states: dict[str, str]) -> str:
         # Incremental rows have no order to keep: without it DuckDB writes the scan of thousands of small lake
         # files in parallel, 20-35% faster (tables and views keep the default, so an ORDER BY of a mart holds).
         con.execute("set preserve_insertion_order = false")
         try:
             if model.sources:
-                return self._insert_dates(con, model, files, changed, states.get(model.relation))
-            return self._insert_from_date(con, model, changed, states)
+                return self._insert_dates(con, model, states.get(model.relation))
+            return self._insert_from_date(con, model, states)
         finally:
             con.execute("reset preserve_insertion_order")
             con.execute("set variable rebuild_from = null")
@@ -303,10 +290,10 @@ class Build:
             raise model.fail("an incremental model must have a snapshot_date column")
         return "full"
 
-    def _insert_from_date(self, con, model: Model, changed, states: dict[str, str]) -> str:
+    def _insert_from_date(self, con, model: Model, states: dict[str, str]) -> str:
         below, sources = self.lineage[model.relation]
         current = {m.relation: _hash(m.sql) for m in self.models if m.relation in below | {model.relation}}
-        days = [changed.get(source) for source in sources if source in self.sources]
+        days = [self._changed(con, source) for source in sources if source in self.sources]
         if (model.relation not in self.catalog or any(states.get(r) != h for r, h in current.items())
                 or below & self.built_whole or any(d is None for d in days)):
             return self._create_whole(con, model)
@@ -321,24 +308,24 @@ class Build:
                     "where snapshot_date >= getvariable('rebuild_from')")
         return f"from {start.isoformat()}"
 
-    def _insert_dates(self, con, model: Model, files, changed, previous_hash: str | None) -> str:
+    def _insert_dates(self, con, model: Model, previous_hash: str | None) -> str:
         (source_name,) = model.sources
         source = self.sources.get(source_name)
-        days = changed.get(source_name)
+        days = self._changed(con, source_name) if source is not None else None
         if (source is None or not source.dated or days is None or previous_hash != _hash(model.sql)
                 or model.relation not in self.catalog):
             if source is not None:
-                self._bind(con, source, files[source_name])
+                self._bind(con, source, self.listing.files(source_name))
             return self._create_whole(con, model)
         if not days:
             return "unchanged"
-        self._bind(con, source, [f for f in files[source_name] if f.snapshot_date in days])
+        self._bind(con, source, [f for f in self.listing.files(source_name) if f.snapshot_date in days])
         placeholders = ", ".join("?" for _ in days)
         con.execute(f"delete from {model.relation} where snapshot_date in ({placeholders})", sorted(days))
         con.execute(f"insert into {model.relation} by name {model.sql}")
         return f"{len(days)} date(s)"
 
-    def _record(self, con, result: BuildResult, changed, began: datetime) -> None:
+    def _record(self, con, result: BuildResult, began: datetime) -> None:
         # one statement per table, not one per model: each DuckDB statement costs a few ms on this catalog
         stats = pa.Table.from_pylist(
             [{k: s[k] for k in ("build_id", "model", "layer", "materialized", "mode", "rows", "seconds", "built_at")}
@@ -355,28 +342,20 @@ class Build:
                     [[m.relation for m in built], [_hash(m.sql) for m in built]])
         if not self.select:  # a selective build did not process the lake's changes: the next build must
             self._record_lake_files(con)
-        changed_count = 0 if self.select else sum(len(days) for days in changed.values() if days)
+        changed_count = 0 if self.select else sum(len(self._changed(con, name) or ()) for name in self.sources)
         con.execute("insert into meta.builds values (?, ?, ?, ?, ?, ?, ?, ?)",
                     [self.build_id, began, datetime.now(timezone.utc), result.full_refresh, self.settings.lake_uri,
                      len(built), changed_count, FORMAT_VERSION])
 
-    @staticmethod
-    def _record_lake_files(con) -> None:
+    def _record_lake_files(self, con) -> None:
         """meta.lake_files becomes this build's listing: only the rows that differ are written."""
+        con.register("_listed_files", self.listing.table())
         con.execute("""delete from meta.lake_files as before where not exists (
             select 1 from _listed_files as now where now.source = before.source and now.path = before.path
                and now.size = before.size and now.mtime_ns = before.mtime_ns)""")
         con.execute("""insert into meta.lake_files select * from _listed_files as now where not exists (
             select 1 from meta.lake_files as before where before.source = now.source and before.path = now.path)""")
-
-
-def _listed_table(files: dict[str, list[lake_sources.LakeFile]]) -> pa.Table:
-    listed = [f for source_files in files.values() for f in source_files]
-    return pa.table({"source": pa.array([f.source for f in listed], pa.string()),
-                     "path": pa.array([f.path for f in listed], pa.string()),
-                     "size": pa.array([f.size for f in listed], pa.int64()),
-                     "mtime_ns": pa.array([f.mtime_ns for f in listed], pa.int64()),
-                     "snapshot_date": pa.array([f.snapshot_date for f in listed], pa.date32())})
+        con.unregister("_listed_files")
 
 
 def build(settings: Settings, **options) -> BuildResult:
