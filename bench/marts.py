@@ -75,7 +75,7 @@ def child_build(job: dict) -> dict:
                      for s in result.stats if s["materialized"] == "view" and s["layer"] == "marts"}
     return {"seconds": result.seconds, "wall_s": round(time.monotonic() - started, 3),
             "cpu_s": round(usage.ru_utime + usage.ru_stime, 1), "peak_rss_mb": usage.ru_maxrss / 1024,
-            "full_refresh": result.full_refresh,
+            "full_refresh": result.full_refresh, "phases": result.phases,
             "stats": [{**{k: v for k, v in s.items() if k != "built_at"}, "view_rows": view_rows.get(s["model"])}
                       for s in result.stats],
             "source_dated": dated, "warehouse_mb": os.path.getsize(job["warehouse"]) / 2 ** 20}
@@ -161,8 +161,10 @@ def slowest(build: dict, n: int = 10) -> list[dict]:
 def print_slowest(label: str, build: dict) -> None:
     total = build["seconds"]
     in_models = sum(s["seconds"] for s in build["stats"])
+    phases = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in build.get("phases", {}).items())
     print(f"\nslowest models, {label} ({total:.1f}s in all; {in_models:.1f}s in models, "
-          f"{total - in_models:.1f}s in the runner: listing, copying the warehouse, checkpoint):")
+          f"{total - in_models:.1f}s in the runner: {phases or 'listing, copying the warehouse, checkpoint'}; "
+          "list = time spent waiting for the background listing):")
     print(f"  {'model':52s} {'mode':12s} {'rows':>12s} {'seconds':>8s} {'share':>6s}")
     for s in slowest(build):
         rows = "" if s["rows"] is None else f"{s['rows']:,d}"

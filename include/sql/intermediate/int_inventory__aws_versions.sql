@@ -32,17 +32,42 @@ resources as (
 -- one sort of the events.
 sequenced as (
     select
-        *,
-        lead(previous_snapshot_date) over resource_events           as next_event_previous_date,
-        lead(previous_snapshot_at) over resource_events             as next_event_previous_at,
-        cast(sum(starts_version::integer) over resource_events as bigint) as version_number,
-        lead(if(starts_version, snapshot_at, null) ignore nulls) over resource_events as next_version_from,
-        lead(if(starts_version, snapshot_date, null) ignore nulls) over resource_events as next_version_from_date
-    from (
-        select *, not (event_kind = 'vanished' and previous_is_terminal) as starts_version
-        from events
-    )
-    window resource_events as (partition by resource_type, account_id, region, resource_id order by snapshot_date)
+        events.*,
+        ordered.starts_version,
+        ordered.next_event_previous_date,
+        ordered.next_event_previous_at,
+        ordered.version_number,
+        ordered.next_version_from,
+        ordered.next_version_from_date
+    from events
+    inner join (
+        -- the window over the keys and dates alone: sorting the events' names, ARNs and tags with them costs more
+        -- than joining them back
+        select
+            resource_type,
+            account_id,
+            region,
+            resource_id,
+            snapshot_date,
+            starts_version,
+            lead(previous_snapshot_date) over resource_events       as next_event_previous_date,
+            lead(previous_snapshot_at) over resource_events         as next_event_previous_at,
+            cast(sum(starts_version::integer) over resource_events as bigint) as version_number,
+            lead(if(starts_version, snapshot_at, null) ignore nulls) over resource_events as next_version_from,
+            lead(if(starts_version, snapshot_date, null) ignore nulls) over resource_events as next_version_from_date
+        from (
+            select
+                resource_type, account_id, region, resource_id, snapshot_date, snapshot_at, previous_snapshot_date,
+                previous_snapshot_at, not (event_kind = 'vanished' and previous_is_terminal) as starts_version
+            from events
+        )
+        window resource_events as (partition by resource_type, account_id, region, resource_id order by snapshot_date)
+    ) as ordered
+        on ordered.resource_type = events.resource_type
+        and ordered.account_id = events.account_id
+        and ordered.region = events.region
+        and ordered.resource_id = events.resource_id
+        and ordered.snapshot_date = events.snapshot_date
 ),
 
 -- the latest ok snapshot of each source: where a version no later event ended was last seen
