@@ -155,7 +155,7 @@ final as (
         changes.region,
         changes.resource_type,
         changes.resource_id,
-        versions.name,
+        events.name,
         changes.field,
         changes.old_value,
         changes.new_value,

@@ -8,6 +8,9 @@
 -- computed incrementally), so its cost follows the number of versions, not of stored snapshot rows; the
 -- only snapshot rows read are those of each source's latest ok snapshot (the open versions' last sighting).
 -- docs/data-dictionary/inventory_history.md says how this scales.
+-- What a version was called (name, ARN, tags, created_at) is in the event that starts it: join
+-- intermediate.int_inventory__aws_events on the resource and snapshot_date = valid_from_date. This table,
+-- rewritten by every build, leaves those wide columns out.
 --
 -- change_kind of a version:
 --   first_seen  in the first ok snapshot of its source (the inventory's baseline, not a creation)
@@ -32,42 +35,29 @@ resources as (
 -- one sort of the events.
 sequenced as (
     select
-        events.*,
-        ordered.starts_version,
-        ordered.next_event_previous_date,
-        ordered.next_event_previous_at,
-        ordered.version_number,
-        ordered.next_version_from,
-        ordered.next_version_from_date
-    from events
-    inner join (
-        -- the window over the keys and dates alone: sorting the events' names, ARNs and tags with them costs more
-        -- than joining them back
-        select
-            resource_type,
-            account_id,
-            region,
-            resource_id,
-            snapshot_date,
-            starts_version,
-            lead(previous_snapshot_date) over resource_events       as next_event_previous_date,
-            lead(previous_snapshot_at) over resource_events         as next_event_previous_at,
-            cast(sum(starts_version::integer) over resource_events as bigint) as version_number,
-            lead(if(starts_version, snapshot_at, null) ignore nulls) over resource_events as next_version_from,
-            lead(if(starts_version, snapshot_date, null) ignore nulls) over resource_events as next_version_from_date
-        from (
-            select
-                resource_type, account_id, region, resource_id, snapshot_date, snapshot_at, previous_snapshot_date,
-                previous_snapshot_at, not (event_kind = 'vanished' and previous_is_terminal) as starts_version
-            from events
-        )
-        window resource_events as (partition by resource_type, account_id, region, resource_id order by snapshot_date)
-    ) as ordered
-        on ordered.resource_type = events.resource_type
-        and ordered.account_id = events.account_id
-        and ordered.region = events.region
-        and ordered.resource_id = events.resource_id
-        and ordered.snapshot_date = events.snapshot_date
+        resource_type,
+        account_id,
+        region,
+        source_region,
+        resource_id,
+        snapshot_date,
+        snapshot_at,
+        event_kind,
+        config_hash,
+        state,
+        is_terminal,
+        previous_is_terminal,
+        starts_version,
+        lead(previous_snapshot_date) over resource_events           as next_event_previous_date,
+        lead(previous_snapshot_at) over resource_events             as next_event_previous_at,
+        cast(sum(starts_version::integer) over resource_events as bigint) as version_number,
+        lead(if(starts_version, snapshot_at, null) ignore nulls) over resource_events as next_version_from,
+        lead(if(starts_version, snapshot_date, null) ignore nulls) over resource_events as next_version_from_date
+    from (
+        select *, not (event_kind = 'vanished' and previous_is_terminal) as starts_version
+        from events
+    )
+    window resource_events as (partition by resource_type, account_id, region, resource_id order by snapshot_date)
 ),
 
 -- the latest ok snapshot of each source: where a version no later event ended was last seen
@@ -148,11 +138,7 @@ final as (
             else coalesce(sequenced.next_event_previous_date, latest_sightings.snapshot_date)
         end                                                         as last_seen_date,
         sequenced.config_hash,
-        sequenced.state,
-        sequenced.name,
-        sequenced.arn,
-        sequenced.tags,
-        sequenced.created_at
+        sequenced.state
     from sequenced
     left join latest_sightings
         on latest_sightings.resource_type = sequenced.resource_type

@@ -8,6 +8,10 @@ with aws_versions as (
     select * from intermediate.int_inventory__aws_versions
 ),
 
+aws_events as (
+    select * from intermediate.int_inventory__aws_events
+),
+
 aws_sources as (
     select * from intermediate.int_inventory__aws_sources
 ),
@@ -48,11 +52,11 @@ aws_current as (
         null::varchar                                               as namespace,
         aws_versions.resource_type,
         aws_versions.resource_id,
-        aws_versions.arn,
-        aws_versions.name,
+        aws_events.arn,
+        aws_events.name,
         aws_versions.state,
-        aws_versions.tags,
-        aws_versions.created_at,
+        aws_events.tags,
+        aws_events.created_at,
         aws_seen.first_seen_at,
         aws_seen.first_seen_date,
         aws_seen.last_seen_at,
@@ -71,6 +75,13 @@ aws_current as (
         and aws_sources.source_region = aws_versions.source_region
         and aws_sources.resource_type = aws_versions.resource_type
         and aws_versions.last_seen_date = aws_sources.last_ok_snapshot_date
+    -- what the version is called: in the event that started it
+    inner join aws_events
+        on aws_events.resource_type = aws_versions.resource_type
+        and aws_events.account_id = aws_versions.account_id
+        and aws_events.region = aws_versions.region
+        and aws_events.resource_id = aws_versions.resource_id
+        and aws_events.snapshot_date = aws_versions.valid_from_date
     inner join aws_seen
         on aws_seen.resource_type = aws_versions.resource_type
         and aws_seen.account_id = aws_versions.account_id

@@ -6,9 +6,13 @@
 -- intermediate.int_inventory__aws_events (built a day at a time); this mart adds the account's name,
 -- environment and team.
 -- Documented in docs/data-dictionary/inventory_history.md.
--- A view: the versions are a table already; the account's name is joined on when read.
+-- A view: the versions and events are tables already; names, tags and the account are joined on when read.
 with versions as (
     select * from intermediate.int_inventory__aws_versions
+),
+
+events as (
+    select * from intermediate.int_inventory__aws_events
 ),
 
 accounts as (
@@ -37,11 +41,18 @@ final as (
         versions.last_seen_date,
         versions.config_hash,
         versions.state,
-        versions.name,
-        versions.arn,
-        versions.tags,
-        versions.created_at
+        events.name,
+        events.arn,
+        events.tags,
+        events.created_at
     from versions
+    -- what the version was called: in the event that started it
+    inner join events
+        on events.resource_type = versions.resource_type
+        and events.account_id = versions.account_id
+        and events.region = versions.region
+        and events.resource_id = versions.resource_id
+        and events.snapshot_date = versions.valid_from_date
     left join accounts
         on accounts.account_id = versions.account_id
 )

@@ -8,7 +8,8 @@ replaces the old one in one rename.
   the lake sources beneath it (its SQL reads that date as getvariable('rebuild_from'), null when it is
   built whole), so each of its rows may depend only on its own date and earlier ones. It is built whole
   when its SQL, or the SQL of any model beneath it, changed, or when a model beneath it was built whole.
-- Each model runs in one statement; its rows and seconds go to `meta.model_stats`.
+- Each model runs in one statement; its rows and seconds go to `meta.model_stats`. The lake is listed in a
+  background thread while models run (listing.py); a daily build runs its staging models two at a time.
 - Only a complete build is renamed onto the warehouse path. An analyst with the old file open keeps
   reading the old file (the rename does not touch it); new connections open the new one. A failed
   build deletes its file and raises ModelError naming the model and its file: the previous warehouse
