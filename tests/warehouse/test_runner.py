@@ -223,6 +223,29 @@ def test_a_failing_model_names_itself_and_leaves_the_previous_warehouse(env, tmp
         "warehouse.duckdb", "warehouse.duckdb.lock"]  # no half-built file left behind
 
 
+def test_a_daily_build_runs_staging_models_side_by_side_and_a_failing_one_names_itself(env, tmp_path):
+    lake = Lake(str(env / "lake"))
+    write_volumes(lake, date(2026, 11, 20), [2, 3])
+    sql = models(tmp_path, staging__stg_volumes=STAGING, staging__stg_volume_ids=STAGING.replace(
+        "cast(raw ->> '$.Size' as integer) as size_gib, ", ""), marts__volume_totals=MART)
+    build(inventory_settings.load(), sql_dir=sql)
+
+    write_volumes(lake, date(2026, 11, 21), [4])
+    second = build(inventory_settings.load(), sql_dir=sql)  # two staging models, each on its own connection
+    assert {s["model"]: s["mode"] for s in second.stats if s["layer"] == "staging"} == {
+        "staging.stg_volumes": "1 date(s)", "staging.stg_volume_ids": "1 date(s)"}
+    assert query(env / "warehouse.duckdb", "select snapshot_date, count(*) from staging.stg_volume_ids "
+                                           "group by all order by 1") == [
+        (date(2026, 11, 20), 2), (date(2026, 11, 21), 1)]
+    before = (env / "warehouse.duckdb").read_bytes()
+
+    write_volumes(lake, date(2026, 11, 22), [5])
+    (sql / "staging" / "stg_volume_ids.sql").write_text("select no_such_column from lake_aws_ebs_volume")
+    with pytest.raises(ModelError, match=r"staging\.stg_volume_ids \(.*stg_volume_ids\.sql\): .*no_such_column"):
+        build(inventory_settings.load(), sql_dir=sql)
+    assert (env / "warehouse.duckdb").read_bytes() == before
+
+
 def test_an_empty_lake_builds_empty_marts(env, tmp_path):
     sql = models(tmp_path, staging__stg_volumes=STAGING, marts__volume_totals=MART)
     build(inventory_settings.load(), sql_dir=sql)
