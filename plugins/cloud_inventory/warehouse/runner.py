@@ -353,7 +353,7 @@ class Build:
         return f"{len(days)} date(s)"
 
     def _record(self, con, result: BuildResult, began: datetime) -> None:
-        # one statement per table, not one per model: each DuckDB statement costs a few ms on this catalog
+        # one statement per table, not one per model: each DuckDB statement costs 1-2 ms on this catalog
         stats = pa.Table.from_pylist(
             [{k: s[k] for k in ("build_id", "model", "layer", "materialized", "mode", "rows", "seconds", "built_at")}
              for s in result.stats],
