@@ -64,8 +64,8 @@ def child_build(job: dict) -> dict:
     from cloud_inventory.warehouse.runner import Build
 
     builder = Build(inventory_settings.load(), full_refresh=job["full_refresh"])
-    dated = {relation: all(builder.sources[s].dated for s in model.sources if s in builder.sources)
-             for relation, model in ((m.relation, m) for m in builder.models)}
+    dated = {m.relation: all(builder.sources[s].dated for s in m.sources if s in builder.sources)
+             for m in builder.models}
     result = builder.run()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     import duckdb
@@ -161,10 +161,10 @@ def slowest(build: dict, n: int = 10) -> list[dict]:
 def print_slowest(label: str, build: dict) -> None:
     total = build["seconds"]
     in_models = sum(s["seconds"] for s in build["stats"])
-    phases = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in build.get("phases", {}).items())
-    print(f"\nslowest models, {label} ({total:.1f}s in all; {in_models:.1f}s in models, "
-          f"{total - in_models:.1f}s in the runner: {phases or 'listing, copying the warehouse, checkpoint'}; "
-          "list = time spent waiting for the background listing):")
+    phases = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in build["phases"].items())
+    print(f"\nslowest models, {label} ({total:.1f}s in all; {in_models:.1f}s in models, summed over the threads "
+          f"that run a daily build's staging side by side; the runner's own phases: {phases}, where list is "
+          "the threads' wait for the background listing):")
     print(f"  {'model':52s} {'mode':12s} {'rows':>12s} {'seconds':>8s} {'share':>6s}")
     for s in slowest(build):
         rows = "" if s["rows"] is None else f"{s['rows']:,d}"
@@ -263,10 +263,10 @@ def main(argv: list[str] | None = None) -> int:
     inc = run_child("build", {**job, "full_refresh": False}, work) if "error" not in full else \
         {"error": "not run: the full build failed", "wall_s": 0}
     print("  " + (f"{inc['seconds']:.1f}s" if "error" not in inc else "FAILED"), flush=True)
-    return report(args, p, resource_rows, metric_rows, summary, base, full, inc, work)
+    return report(args, resource_rows, metric_rows, summary, base, full, inc, work)
 
 
-def report(args, p, resource_rows, metric_rows, summary, base, full, inc, work) -> int:
+def report(args, resource_rows, metric_rows, summary, base, full, inc, work) -> int:
     status = 0
     for label, build in (("baseline", base), ("full build", full), ("+1 day build", inc)):
         if "error" in build:

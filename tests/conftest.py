@@ -95,14 +95,3 @@ def demo_world(tmp_path_factory):
             for cluster in configured_clusters(settings):
                 ingest_cluster(cluster, settings, f"demo-world-{day}")
     return {"root": root, "env": env, "days": days, "lake": lake, "changes": changes}
-
-
-@pytest.fixture
-def world_env(demo_world, monkeypatch):
-    """The demo world's settings in this test's environment."""
-    for name, value in demo_world["env"].items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    return demo_world
-
-

@@ -1,9 +1,10 @@
 """Building the demo world (tests/conftest.py's `demo_world`) with only the models a test is about."""
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
+
+import pytest
 
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -26,19 +27,24 @@ def model_folder(root: Path, *keep: str) -> Path:
     return sql
 
 
-def build_world(demo_world: dict, tmp_path: Path, *keep: str, warehouse: str = "warehouse.duckdb"):
-    """Build the world's lake with the staging models and the `keep` globs into tmp_path/<warehouse>."""
+def build_world(demo_world: dict, tmp_path: Path, *keep: str, warehouse: str = "warehouse.duckdb",
+                seeds_dir: Path | None = None):
+    """Build the world's lake (with the world's settings, `demo_world["env"]`) with the staging models and the
+    `keep` globs into tmp_path/<warehouse>; `seeds_dir` replaces the project's seeds."""
     from cloud_inventory import settings as inventory_settings
     from cloud_inventory.warehouse.runner import build
 
-    previous = {name: os.environ.get(name) for name in ("INVENTORY_WAREHOUSE_PATH",)}
-    os.environ["INVENTORY_WAREHOUSE_PATH"] = str(tmp_path / warehouse)
-    try:
-        result = build(inventory_settings.load(), sql_dir=model_folder(tmp_path, *keep))
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-    return result
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in demo_world["env"].items():
+            patch.setenv(name, value)
+        patch.delenv("AWS_ENDPOINT_URL", raising=False)
+        patch.setenv("INVENTORY_WAREHOUSE_PATH", str(tmp_path / warehouse))
+        seeds = {"seeds_dir": seeds_dir} if seeds_dir else {}
+        return build(inventory_settings.load(), sql_dir=model_folder(tmp_path, *keep), **seeds)
+
+
+def rows(con, sql: str, params=()) -> list[dict]:
+    """A query's rows as dicts."""
+    cursor = con.execute(sql, list(params))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]

@@ -17,19 +17,11 @@ NEEDS_A_QUALITY_RUN = {"source_freshness"}
 
 
 @pytest.fixture(scope="module")
-def con(demo_world, tmp_path_factory, monkeypatch_module):
+def con(demo_world, tmp_path_factory):
     root = tmp_path_factory.mktemp("dictionary")
     build_world(demo_world, root, "intermediate/*.sql", "marts/*.sql")
     with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as connection:
         yield connection
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module(demo_world):
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in demo_world["env"].items():
-            patch.setenv(name, value)
-        yield patch
 
 
 def page(name: str) -> str:

@@ -10,7 +10,6 @@ The warehouse is built once for the module from the staging models and only this
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -22,7 +21,6 @@ from cloud_inventory.demo import estate
 
 from .conftest import SQL_DIR, build_world
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MODELS = ("intermediate/int_aws__source_snapshots.sql", "intermediate/int_k8s__latest_dumps.sql",
           "intermediate/int_inventory__*.sql",
           "marts/inventory_current.sql", "marts/inventory_history.sql", "marts/resource_changes.sql",
@@ -37,11 +35,7 @@ ASSUME_ROLE_ERROR = "AssumeRole.AccessDenied"
 @pytest.fixture(scope="module")
 def world(demo_world, tmp_path_factory):
     root = tmp_path_factory.mktemp("inventory-marts")
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in demo_world["env"].items():
-            patch.setenv(name, value)
-        patch.delenv("AWS_ENDPOINT_URL", raising=False)
-        result = build_world(demo_world, root, *MODELS)
+    result = build_world(demo_world, root, *MODELS)
     return {**demo_world, "result": result, "warehouse": root / "warehouse.duckdb"}
 
 

@@ -1,6 +1,6 @@
-"""The lookup, network and Kubernetes health marts on the demo world (tests/warehouse/conftest.py):
-marts.resource_lookup, marts.subnet_utilization, marts.security_group_open_ingress, marts.k8s_unhealthy,
-their intermediate models, and the SQL examples of their data-dictionary pages.
+"""The lookup, network and Kubernetes health marts on the demo world (tests/conftest.py's `demo_world`):
+marts.resource_lookup, marts.subnet_utilization, marts.security_group_open_ingress, marts.k8s_unhealthy and
+their intermediate models (test_data_dictionary.py runs their pages' SQL examples).
 
 Expected values come from outside the models: the demo estate's facts (what estate.seed built and
 returned, demo/k8s.py's table of planted problems) and the lake's raw API objects, read directly.
@@ -24,7 +24,7 @@ from cloud_inventory.aws.transform import AWS_SCHEMA, to_row
 from cloud_inventory.demo import estate
 from cloud_inventory.lake import Lake
 
-from .conftest import build_world
+from .conftest import build_world, rows
 
 PROD, STAGING, DEV = estate.PROD, estate.STAGING, estate.DEV
 US, EU = estate.US, estate.EU
@@ -47,12 +47,6 @@ MODELS = (
     "marts/security_group_open_ingress.sql",
     "marts/k8s_unhealthy.sql",
 )
-
-
-def rows(con, sql: str, params=()) -> list[dict]:
-    cursor = con.execute(sql, list(params))
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def lake_root(world: dict) -> Path:
@@ -91,11 +85,7 @@ def stamp(text: str) -> datetime:
 def built(demo_world, tmp_path_factory):
     """The demo world built with the staging models and this file's models only."""
     root = tmp_path_factory.mktemp("lookup-network")
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in demo_world["env"].items():
-            patch.setenv(name, value)
-        patch.delenv("AWS_ENDPOINT_URL", raising=False)
-        result = build_world(demo_world, root, *MODELS)
+    result = build_world(demo_world, root, *MODELS)
     con = duckdb.connect(str(result.warehouse), read_only=True)
     con.execute("set TimeZone = 'UTC'")
     yield {"con": con, "result": result, "world": demo_world}
@@ -275,10 +265,7 @@ def test_a_record_in_one_account_resolves_to_a_load_balancer_in_another(built, t
     partition = lake.aws_partition("route53_record", last, STAGING, "global")
     lake.write_table(partition.replace("part-0.parquet", "part-cross-account.parquet"), table)
     env = dict(world["env"], INVENTORY_DATA_DIR=str(data))
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
-            patch.setenv(name, value)
-        result = build_world(dict(world, env=env), tmp_path, *MODELS)
+    result = build_world(dict(world, env=env), tmp_path, *MODELS)
     with duckdb.connect(str(result.warehouse), read_only=True) as copy:
         found = {r["identifier"]: r for r in rows(copy, "select * from marts.resource_lookup where identifier_kind = "
                                                         "'route53_record' and account_id = ?", [STAGING])}
@@ -513,6 +500,3 @@ def test_every_problem_rule_on_the_earlier_days(built, con, day_index):
             ("stg-eks", "shop", "Pod", "checkout", "crash_looping_pod"),
         }
         assert len(found) == 5 and not pending
-
-
-# --- data dictionary ----------------------------------------------------------------------------------

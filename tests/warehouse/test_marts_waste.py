@@ -1,5 +1,5 @@
-"""The waste marts on the demo world (tests/warehouse/conftest.py): marts.waste, marts.waste_summary, their
-int_waste__* models, the price and threshold seeds, and the SQL examples of their data-dictionary pages.
+"""The waste marts on the demo world (tests/conftest.py's `demo_world`): marts.waste, marts.waste_summary, their
+int_waste__* models, and the price and threshold seeds (test_data_dictionary.py runs their pages' examples).
 
 Expected findings come from outside the models: the demo estate's own sizes, types and ages (demo/estate.py
 and what estate.seed returned), priced here from include/config/seeds/prices.csv with Python, never copied
@@ -19,7 +19,7 @@ import pytest
 
 from cloud_inventory.demo import estate
 
-from .conftest import PROJECT_ROOT, build_world, model_folder
+from .conftest import PROJECT_ROOT, build_world, rows
 
 PROD, STAGING, DEV = estate.PROD, estate.STAGING, estate.DEV
 US, EU = estate.US, estate.EU
@@ -100,39 +100,14 @@ def expected_findings() -> dict[tuple[str, str, str, str], Decimal]:
     return {key: cents(value) for key, value in found.items()}
 
 
-def rows(con, sql: str, params=()) -> list[dict]:
-    cursor = con.execute(sql, list(params))
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
 def by_key(waste: list[dict]) -> dict[tuple, dict]:
     return {(r["category"], r["account_id"], r["region"], r["resource_name"]): r for r in waste}
-
-
-def world_env(patch, demo_world) -> None:
-    for name, value in demo_world["env"].items():
-        patch.setenv(name, value)
-    patch.delenv("AWS_ENDPOINT_URL", raising=False)
-
-
-def build_with_seeds(demo_world, root: Path, seeds: Path):
-    """The demo world built with this file's models and another seeds folder."""
-    from cloud_inventory import settings as inventory_settings
-    from cloud_inventory.warehouse.runner import build
-
-    with pytest.MonkeyPatch.context() as patch:
-        world_env(patch, demo_world)
-        patch.setenv("INVENTORY_WAREHOUSE_PATH", str(root / "warehouse.duckdb"))
-        return build(inventory_settings.load(), sql_dir=model_folder(root, *MODELS), seeds_dir=seeds)
 
 
 @pytest.fixture(scope="module")
 def built(demo_world, tmp_path_factory):
     root = tmp_path_factory.mktemp("waste")
-    with pytest.MonkeyPatch.context() as patch:
-        world_env(patch, demo_world)
-        result = build_world(demo_world, root, *MODELS)
+    result = build_world(demo_world, root, *MODELS)
     con = duckdb.connect(str(result.warehouse), read_only=True)
     con.execute("set TimeZone = 'UTC'")
     yield {"con": con, "result": result, "world": demo_world}
@@ -270,7 +245,7 @@ def test_an_unknown_price_is_null_and_flagged_and_prices_follow_their_dates(buil
         writer.writeheader()
         writer.writerows(kept)
 
-    result = build_with_seeds(built["world"], tmp_path, seeds)
+    result = build_world(built["world"], tmp_path, *MODELS, seeds_dir=seeds)
     with duckdb.connect(str(result.warehouse), read_only=True) as other:
         changed = by_key(rows(other, "select * from marts.waste"))
         summary = {(r["account_id"], r["category"]): r for r in rows(other, "select * from marts.waste_summary")}
@@ -301,7 +276,7 @@ def test_a_missing_threshold_fails_the_build_naming_it(built, tmp_path):
     lines = (seeds / "waste_thresholds.csv").read_text().splitlines(keepends=True)
     (seeds / "waste_thresholds.csv").write_text("".join(l for l in lines if not l.startswith("old_snapshot_min_days")))
     with pytest.raises(ModelError, match="int_waste__thresholds.*has no old_snapshot_min_days"):
-        build_with_seeds(built["world"], tmp_path, seeds)
+        build_world(built["world"], tmp_path, *MODELS, seeds_dir=seeds)
 
 
 # --- data dictionary ----------------------------------------------------------------------------------

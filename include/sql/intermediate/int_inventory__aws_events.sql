@@ -73,7 +73,6 @@ current_rows as (
         and rebuilt_snapshots.source_region = sourced.source_region
         and rebuilt_snapshots.resource_type = sourced.resource_type
         and rebuilt_snapshots.snapshot_date = sourced.snapshot_date
-    where sourced.snapshot_date >= coalesce(getvariable('rebuild_from'), date '0001-01-01')
 ),
 
 -- the rows of the snapshots just before them, as (source, date it precedes) pairs

@@ -16,6 +16,7 @@
 with modifications as (
     select * from intermediate.int_inventory__aws_events
     where event_kind = 'modified'
+        and not (is_terminal and not previous_is_terminal)  -- a move into a terminal state is a deletion
         and snapshot_date >= coalesce(getvariable('rebuild_from'), date '0001-01-01')
 ),
 

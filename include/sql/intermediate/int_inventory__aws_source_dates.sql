@@ -1,7 +1,7 @@
 -- One row per AWS source (account, region or "global", resource type) and snapshot date whose extraction
--- was ok, with that source's previous and next ok snapshot. A resource missing from the source's next ok
--- snapshot was deleted; a date on which the source was denied or failed has no row here, so it never
--- reads as a deletion (the source's staleness itself is intermediate.int_aws__source_snapshots' job).
+-- was ok, with that source's previous ok snapshot: intermediate.int_inventory__aws_events compares each ok
+-- snapshot with it. A date on which the source was denied or failed has no row here, so it never reads as a
+-- deletion (the source's staleness itself is intermediate.int_aws__source_snapshots' job).
 with runs as (
     select * from staging.stg_manifest__aws_runs
 ),
@@ -26,9 +26,7 @@ final as (
         source_region = 'global'                                        as is_global,
         snapshot_date,
         snapshot_at,
-        lag(snapshot_date) over source_window                           as previous_ok_snapshot_date,
-        lead(snapshot_date) over source_window                          as next_ok_snapshot_date,
-        lead(snapshot_at) over source_window                            as next_ok_snapshot_at
+        lag(snapshot_date) over source_window                           as previous_ok_snapshot_date
     from ok_runs
     window source_window as (partition by account_id, source_region, resource_type order by snapshot_date)
 )

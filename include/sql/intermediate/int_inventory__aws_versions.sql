@@ -21,8 +21,8 @@ with events as (
     select * from intermediate.int_inventory__aws_events
 ),
 
-source_dates as (
-    select * from intermediate.int_inventory__aws_source_dates
+source_snapshots as (
+    select * from intermediate.int_aws__source_snapshots
 ),
 
 resources as (
@@ -66,9 +66,9 @@ latest_snapshots as (
         account_id,
         source_region,
         resource_type,
-        max(snapshot_date)                                          as snapshot_date
-    from source_dates
-    group by all
+        last_ok_snapshot_date                                       as snapshot_date
+    from source_snapshots
+    where last_ok_snapshot_date is not null
 ),
 
 open_versions as (

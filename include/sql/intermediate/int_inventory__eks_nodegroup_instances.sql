@@ -10,7 +10,7 @@ with nodes as (
 ),
 
 clusters as (
-    select * from intermediate.int_inventory__k8s_clusters
+    select * from intermediate.int_k8s__latest_dumps
 ),
 
 instances as (
@@ -33,7 +33,7 @@ node_links as (
     from nodes
     inner join clusters
         on clusters.cluster = nodes.cluster
-        and nodes.dump_at = clusters.last_ok_dump_at
+        and nodes.dump_at = clusters.dump_at
     where nodes.nodegroup is not null
         and nodes.ec2_instance_id is not null
 ),

@@ -3,10 +3,10 @@
 -- config_hash), including the versions that record a deletion. valid_to is null for a resource's latest
 -- version. A day on which the resource's source failed or was denied changes nothing here.
 -- The versions are computed in intermediate.int_inventory__aws_versions from the events of
--- intermediate.int_inventory__aws_events (built a day at a time); this mart adds the account's name,
--- environment and team.
+-- intermediate.int_inventory__aws_events (built a day at a time); this mart adds, from the event that started
+-- each version, its name, ARN, tags and creation time, and the account's name, environment and team.
 -- Documented in docs/data-dictionary/inventory_history.md.
--- A view: the versions and events are tables already; names, tags and the account are joined on when read.
+-- A view: the versions and events are tables already, so these are joined on when read.
 with versions as (
     select * from intermediate.int_inventory__aws_versions
 ),

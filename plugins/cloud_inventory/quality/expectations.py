@@ -29,6 +29,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from cloud_inventory.k8s.ledger import STATUSES as K8S_LEDGER_STATUSES
+from cloud_inventory.manifest import STATUSES as AWS_MANIFEST_STATUSES
+
 log = logging.getLogger(__name__)
 
 STATUSES = ("pass", "fail", "error", "skipped")
@@ -41,8 +44,6 @@ WASTE_CATEGORIES = (
 # An AWS snapshot filed under date D is taken while its run for D runs: from D 00:00 UTC until the end of
 # that day plus this slack (late starts, retries). A Kubernetes dump's snapshot_date is its own UTC date.
 WINDOW_SLACK_HOURS = 2.0
-AWS_MANIFEST_STATUSES = ("ok", "denied", "failed")
-K8S_LEDGER_STATUSES = ("ok", "quarantined", "failed")
 CHANGE_KINDS = ("created", "deleted", "modified", "added", "removed")
 OPEN_CIDRS = ("0.0.0.0/0", "::/0")
 DOCS_SITE = "cloud_inventory"
@@ -317,9 +318,6 @@ def mart_specs(regions: frozenset[str]) -> list[TableSpec]:
         TableSpec("marts.k8s_unhealthy", (
             not_null("cluster"), not_null("problem"), *account), ("cluster", "namespace", "name")),
     ]
-
-
-MARTS = tuple(spec.table for spec in mart_specs(frozenset()))
 
 
 def catalog(con) -> dict[str, list[str]]:

@@ -7,6 +7,7 @@ DuckDB's queries both release the GIL. A model waits only if its source is not l
 """
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
@@ -29,15 +30,19 @@ class LakeListing:
             name: self._pool.submit(lake_sources.list_files, lake, sources[name]) for name in names}
         self._changed: dict[str, set[date] | None] = {}
         self._tables: dict[str, pa.Table] = {}
-        self.waited = 0.0  # seconds the build spent waiting for a listing
+        self.waited = 0.0  # seconds the build's threads spent waiting for a listing, summed
+        self._lock = threading.Lock()
 
     def files(self, name: str) -> list[lake_sources.LakeFile]:
         future = self._futures[name]
-        if not future.done():
-            started = time.monotonic()
-            future.result()
-            self.waited += time.monotonic() - started
-        return future.result()
+        if future.done():
+            return future.result()
+        started = time.monotonic()
+        try:
+            return future.result()
+        finally:
+            with self._lock:  # staging threads wait side by side: their waits are summed
+                self.waited += time.monotonic() - started
 
     def changed(self, con, name: str) -> set[date] | None:
         """The snapshot dates of `name` whose files differ from those meta.lake_files recorded in the last
@@ -69,5 +74,5 @@ class LakeListing:
         return pa.concat_tables([self._tables[name] for name in names or self._futures])
 
     def close(self) -> None:
-        """Stops listing what no one will read (a failed build)."""
+        """Ends the listing thread; after a failed build, without listing what no one will read."""
         self._pool.shutdown(wait=False, cancel_futures=True)

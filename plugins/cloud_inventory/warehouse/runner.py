@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -56,6 +56,9 @@ create table if not exists meta.model_state (model varchar, sql_hash varchar);
 create table if not exists meta.lake_files (source varchar, path varchar, size bigint, mtime_ns bigint,
     snapshot_date date);
 """
+_MODEL_STATS_SCHEMA = pa.schema([
+    ("build_id", pa.string()), ("model", pa.string()), ("layer", pa.string()), ("materialized", pa.string()),
+    ("mode", pa.string()), ("rows", pa.int64()), ("seconds", pa.float64()), ("built_at", pa.timestamp("us", tz="UTC"))])
 
 
 @dataclass
@@ -78,6 +81,18 @@ class BuildResult:
 
 def _hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@contextmanager
+def _unordered(con) -> Iterator[None]:
+    """Incremental rows have no order to keep: without it DuckDB writes the scan of thousands of small lake files
+    in parallel, 20-35% faster (tables and views keep the default, so an ORDER BY of a mart holds). The setting
+    is shared by every connection to the database, so it is set around all the models that run together."""
+    con.execute("set preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute("reset preserve_insertion_order")
 
 
 @contextmanager
@@ -121,6 +136,7 @@ class Build:
         unknown = sorted((select or set()) - {model.relation for model in self.models})
         if unknown:
             raise ModelError(f"no such model(s): {', '.join(unknown)}")
+        self.chosen = [m for m in self.models if not select or m.relation in select]  # what this build builds
         self.warehouse = Path(settings.warehouse_path)
         if select and (full_refresh or not self.warehouse.exists()):
             raise ModelError("building selected models needs an existing warehouse and no full refresh")
@@ -137,9 +153,11 @@ class Build:
         started = time.monotonic()
         target = self.warehouse.with_name(f"{self.warehouse.name}.build-{self.build_id}")
         result = BuildResult(self.build_id, self.warehouse, self.full_refresh)
-        # listed in the background from now on, in the order the models read the sources
-        self.listing = LakeListing(self.lake, self.sources,
-                                   [name for model in self.models for name in sorted(model.sources)])
+        # listed in the background from now on, in the order the models read the sources (a selective build
+        # lists only what its models read: it records no listing)
+        read = [name for model in self.chosen for name in sorted(model.sources) if name in self.sources]
+        self.listing = LakeListing(self.lake, {name: self.sources[name] for name in read} if self.select
+                                   else self.sources, read)
         try:
             if not self.full_refresh:
                 with result.timed("copy"):
@@ -193,10 +211,9 @@ class Build:
 
     def _build(self, con, result: BuildResult) -> None:
         began = datetime.now(timezone.utc)
-        con.execute("set TimeZone = 'UTC'")
+        self._session(con)
         # DuckDB would take 80% of the machine; the limit (INVENTORY_WAREHOUSE_MEMORY_LIMIT) makes it spill.
         con.execute(f"set memory_limit = '{self.settings.warehouse_memory_limit}'")
-        con.execute("set variable as_of = ?::timestamptz", [self.as_of])
         for schema in SCHEMAS:
             con.execute(f"create schema if not exists {schema}")
         con.execute(_META_DDL)
@@ -208,18 +225,26 @@ class Build:
             "where database_name = current_database() and not internal").fetchall())
         bind_seeds(con, self.settings, self.seeds_dir)
         states = dict(con.execute("select model, sql_hash from meta.model_state").fetchall())
-        chosen = [m for m in self.models if not self.select or m.relation in self.select]
         # A daily build appends one day to each staging model: small queries that leave a core idle, so two
         # run at once, each on its own connection (they write different tables). A full refresh runs them one
         # by one: each already keeps both cores busy, and two at once would double the peak memory.
-        together = [] if self.full_refresh else [m for m in chosen if m.materialized == "incremental" and m.sources
-                                                 and m.sources <= self.sources.keys()]  # seeds are bound on `con` only
+        together = [] if self.full_refresh else [
+            m for m in self.chosen if m.materialized == "incremental" and m.sources and not m.refs
+            and m.sources <= self.sources.keys()]  # seeds are bound on `con` only
         if together:
-            result.stats.extend(self._run_side_by_side(con, together, states))
-        for model in (m for m in chosen if m.relation not in {t.relation for t in together}):
-            result.stats.append(self._run_model(con, model, states))
+            with _unordered(con):
+                result.stats.extend(self._run_side_by_side(con, together, states))
+        done = {m.relation for m in together}
+        for model in (m for m in self.chosen if m.relation not in done):
+            with _unordered(con) if model.materialized == "incremental" else nullcontext():
+                result.stats.append(self._run_model(con, model, states))
         with result.timed("record"):
             self._record(con, result, began)
+
+    def _session(self, con) -> None:
+        """What every connection of a build reads: UTC, and the build's instant (getvariable('as_of'))."""
+        con.execute("set TimeZone = 'UTC'")
+        con.execute("set variable as_of = ?::timestamptz", [self.as_of])
 
     def _run_side_by_side(self, con, models: list[Model], states: dict[str, str]) -> list[dict]:
         """Models that read no other model, STAGING_THREADS at a time, each thread on its own cursor."""
@@ -228,7 +253,7 @@ class Build:
         def run(model: Model) -> dict:
             if not hasattr(local, "cursor"):
                 local.cursor = con.cursor()
-                local.cursor.execute("set TimeZone = 'UTC'")
+                self._session(local.cursor)
                 cursors.append(local.cursor)
             return self._run_model(local.cursor, model, states)
 
@@ -298,16 +323,12 @@ class Build:
     def _bind(self, con, source: lake_sources.LakeSource, files) -> None:
         lake_sources.bind(con, self.lake, source, files, by_name=source.name in self.by_name)
 
-    def _run_incremental(self, con, model: Model, states: dict[str, str]) -> str:
-        # Incremental rows have no order to keep: without it DuckDB writes the scan of thousands of small lake
-        # files in parallel, 20-35% faster (tables and views keep the default, so an ORDER BY of a mart holds).
-        con.execute("set preserve_insertion_order = false")
+    def _run_incremental(self, con, model: Model, states: dict[str, str]) -> str:  # run inside _unordered()
         try:
             if model.sources:
                 return self._insert_dates(con, model, states.get(model.relation))
             return self._insert_from_date(con, model, states)
         finally:
-            con.execute("reset preserve_insertion_order")
             con.execute("set variable rebuild_from = null")
 
     def _create_whole(self, con, model: Model) -> str:  # rebuild_from is unset (null): every date
@@ -354,21 +375,15 @@ class Build:
 
     def _record(self, con, result: BuildResult, began: datetime) -> None:
         # one statement per table, not one per model: each DuckDB statement costs 1-2 ms on this catalog
-        stats = pa.Table.from_pylist(
-            [{k: s[k] for k in ("build_id", "model", "layer", "materialized", "mode", "rows", "seconds", "built_at")}
-             for s in result.stats],
-            schema=pa.schema([("build_id", pa.string()), ("model", pa.string()), ("layer", pa.string()),
-                              ("materialized", pa.string()), ("mode", pa.string()), ("rows", pa.int64()),
-                              ("seconds", pa.float64()), ("built_at", pa.timestamp("us", tz="UTC"))]))
-        con.register("_model_stats", stats)
+        con.register("_model_stats", pa.Table.from_pylist(result.stats, schema=_MODEL_STATS_SCHEMA))
         con.execute("insert into meta.model_stats by name select * from _model_stats")
         con.unregister("_model_stats")
-        built = [m for m in self.models if not self.select or m.relation in self.select]
+        built = self.chosen
         con.execute("delete from meta.model_state where list_contains(?, model)", [[m.relation for m in built]])
         con.execute("insert into meta.model_state select unnest(?), unnest(?)",
                     [[m.relation for m in built], [_hash(m.sql) for m in built]])
-        if not self.select:  # a selective build did not process the lake's changes: the next build must
-            self._record_lake_files(con)
+        if not self.select:  # a selective build did not process the lake's changes: the next build must still see
+            self._record_lake_files(con)  # them as changes, so only a whole build records the listing
         changed_count = 0 if self.select else sum(len(self._changed(con, name) or ()) for name in self.sources)
         con.execute("insert into meta.builds values (?, ?, ?, ?, ?, ?, ?, ?)",
                     [self.build_id, began, datetime.now(timezone.utc), result.full_refresh, self.settings.lake_uri,
