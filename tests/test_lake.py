@@ -15,6 +15,7 @@ from cloud_inventory.lake import PART_FILE, ROW_GROUP_ROWS, Lake, parquet_sink
 
 SCHEMA = pa.schema([("resource_id", pa.string()), ("n", pa.int64())])
 DT = date(2025, 3, 14)
+MARKER = "raw/aws/vpc/_written/dt=2025-03-14"  # the date's marker, below the lake root
 BUCKET = "inventory-lake-tests"
 
 
@@ -84,8 +85,8 @@ def test_write_and_read_back(lake):
     table = lake.read_dataset("raw", "aws", "vpc", "dt=2025-03-14", schema=SCHEMA)
     assert table.num_rows == 3
     assert lake.read_dataset("raw", "aws", "subnet") is None
-    assert everything_under(lake) == ["raw/aws/vpc/dt=2025-03-14/account_id=123456789012/region=eu-west-1/"
-                                      + PART_FILE]
+    assert everything_under(lake) == ["raw/aws/vpc/_written/dt=2025-03-14",
+                                      "raw/aws/vpc/dt=2025-03-14/account_id=123456789012/region=eu-west-1/" + PART_FILE]
 
 
 def test_rerun_replaces_the_partition_whole(lake):
@@ -97,7 +98,7 @@ def test_rerun_replaces_the_partition_whole(lake):
         # until the block completes, readers see the previous file whole
         assert read(lake, path).to_pylist() == rows(5)
     assert read(lake, path).to_pylist() == rows(2, prefix="new")
-    assert everything_under(lake) == [path[len(lake.root) + 1:]]
+    assert everything_under(lake) == [MARKER, path[len(lake.root) + 1:]]
 
 
 def test_error_inside_the_sink_keeps_the_previous_file(lake):
@@ -112,7 +113,31 @@ def test_error_inside_the_sink_keeps_the_previous_file(lake):
             raise RuntimeError("throttled half-way")
 
     assert lake.fs.open_input_file(path).readall() == before
-    assert everything_under(lake) == [path[len(lake.root) + 1:]]  # no temporary file left behind
+    assert everything_under(lake) == [MARKER, path[len(lake.root) + 1:]]  # no temporary file left behind
+
+
+def test_every_write_into_a_date_rewrites_its_marker(lake):
+    path = lake.aws_partition("vpc", DT, "123456789012", "eu-west-1")
+    marker = lake.path(*MARKER.split("/"))
+    assert lake.written_marker(path) == marker
+    assert lake.written_marker(lake.aws_manifest(DT, "123456789012", "global")) == lake.path(
+        "manifests", "aws", "_written", "dt=2025-03-14")
+    assert lake.written_marker(lake.k8s_ledger("prod-eks")) is None  # not in a date's folder: no marker
+
+    seen = []
+    for count in (1, 2):
+        with parquet_sink(lake, path, SCHEMA) as sink:
+            sink.write(rows(count))
+        seen.append(lake.fs.open_input_file(marker).readall())
+    lake.write_table(lake.aws_partition("vpc", DT, "210987654321", "eu-west-1"),
+                     pa.Table.from_pylist(rows(1), schema=SCHEMA))
+    seen.append(lake.fs.open_input_file(marker).readall())
+    assert len(set(seen)) == 3  # each write left a marker of its own
+
+    with pytest.raises(RuntimeError):
+        with parquet_sink(lake, path, SCHEMA) as sink:
+            raise RuntimeError("throttled")
+    assert lake.fs.open_input_file(marker).readall() == seen[-1]  # a failed write changed nothing
 
 
 def test_error_on_the_first_write_leaves_nothing(lake):

@@ -5,10 +5,16 @@ Layout (design.md): <lake>/raw/aws/<resource_type>/dt=<date>/account_id=<id>/reg
 Every file is written under a temporary name and moved into place when complete:
 a rename on a local disk, a copy of a finished object on S3. A rerun replaces the file whole, and
 an extraction that fails part-way leaves the previous file untouched.
+
+After each file moves into a date's folder, the date's marker <dataset>/_written/dt=<date> is rewritten, so
+the model runner finds the dates written since its last build from one small listing per dataset instead
+of a stat of every file (a year of a large estate is millions of files). A file changed by anything but
+this writer is seen at the next full refresh.
 """
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from contextlib import contextmanager
 from datetime import date
@@ -23,6 +29,8 @@ PART_FILE = "part-0.parquet"
 COMPRESSION = "zstd"
 ROW_GROUP_ROWS = 20_000
 ROW_GROUP_RAW_BYTES = 64 * 1024 * 1024  # or fewer rows, when their raw JSON is large (Kubernetes pods with specs)
+WRITTEN = "_written"  # <dataset>/_written/dt=<date>: rewritten after every write into that date's folder
+_DATE_FOLDER = re.compile(r"/(dt=\d{4}-\d{2}-\d{2})/")
 
 
 def s3_filesystem() -> pafs.S3FileSystem:
@@ -78,6 +86,7 @@ class Lake:
         try:
             yield temporary
             self.fs.move(temporary, path)
+            self.mark_written(path)
         except BaseException:
             try:
                 if self.fs.get_file_info(temporary).type != pafs.FileType.NotFound:
@@ -85,6 +94,20 @@ class Lake:
             except OSError:
                 pass
             raise
+
+    def written_marker(self, path: str) -> str | None:
+        """The marker of the date folder `path` lies in (None outside any dt=<date>/ folder)."""
+        match = _DATE_FOLDER.search(path, len(self.root))
+        return f"{path[:match.start()]}/{WRITTEN}/{match.group(1)}" if match else None
+
+    def mark_written(self, path: str) -> None:
+        """Rewrite the marker of `path`'s date: a new time and a new content, so any reader sees it changed."""
+        marker = self.written_marker(path)
+        if marker:
+            if not self.is_s3:
+                self.fs.create_dir(marker.rsplit("/", 1)[0], recursive=True)
+            with self.fs.open_output_stream(marker) as out:
+                out.write(uuid.uuid4().hex.encode())
 
     def write_table(self, path: str, table: pa.Table) -> None:
         with self.replacing(path) as temporary:

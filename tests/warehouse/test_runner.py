@@ -7,11 +7,13 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from cloud_inventory import settings as inventory_settings
@@ -298,12 +300,22 @@ def test_the_lake_can_be_on_s3(env, tmp_path, monkeypatch):
         boto3.client("s3", endpoint_url=emulator.url).create_bucket(Bucket="lake-bucket")
         monkeypatch.setenv("INVENTORY_LAKE_URI", "s3://lake-bucket/inventory")
         lake = Lake("s3://lake-bucket/inventory")
+        from cloud_inventory.warehouse import listing
+
+        monkeypatch.setattr(listing, "SETTLE_NS", 0)
+        write_volumes(lake, date(2026, 11, 19), [1])
         write_volumes(lake, date(2026, 11, 20), [2, 3])
         sql = models(tmp_path, staging__stg_volumes=STAGING, marts__volume_totals=MART)
         build(inventory_settings.load(), sql_dir=sql)
+        time.sleep(1.1)  # S3 keeps whole seconds: the rerun's marker must look different
         write_volumes(lake, date(2026, 11, 21), [4])
-        build(inventory_settings.load(), sql_dir=sql)
-    assert query(env / "warehouse.duckdb", "select sum(gib) from marts.volume_totals") == [(9,)]
+        write_volumes(lake, date(2026, 11, 20), [5])
+        listed = listed_dates(monkeypatch)
+        daily = build(inventory_settings.load(), sql_dir=sql)
+        assert [s["mode"] for s in daily.stats if s["model"] == "staging.stg_volumes"] == ["2 date(s)"]
+        assert sorted(day for source, day in listed if source == "lake_aws_ebs_volume") == [
+            date(2026, 11, 20), date(2026, 11, 21)]
+    assert query(env / "warehouse.duckdb", "select sum(gib) from marts.volume_totals") == [(10,)]
     assert os.path.exists(env / "warehouse.duckdb")
 
 
@@ -374,3 +386,94 @@ def test_lake_files_written_before_a_column_was_added_still_build(env, tmp_path)
     build(inventory_settings.load(), sql_dir=sql)
     assert query(env / "warehouse.duckdb", "select volume_id, parent_id, size_gib from staging.stg_volumes "
                                           "order by 1") == [("vol-0000", None, 2), ("vol-old", None, 1)]
+
+
+def listed_dates(monkeypatch) -> list[tuple[str, date | None]]:
+    """(source, date) of every date folder the build's listing reads the files of, from now on."""
+    from cloud_inventory.warehouse import sources as lake_sources
+
+    listed, real = [], lake_sources.list_files
+    monkeypatch.setattr(lake_sources, "list_files", lambda lake, source, entries=None, day=None: (
+        listed.append((source.name, day)), real(lake, source, entries, day))[1])
+    return listed
+
+
+def rewrite_outside_the_writer(path: str, size: int) -> None:
+    """The one-volume file at `path` rewritten in place with a new size, its date's marker untouched."""
+    table = pq.read_table(path)
+    pq.write_table(table.set_column(table.schema.get_field_index("raw"), "raw", pa.array([f'{{"Size": {size}}}'])),
+                   path)
+
+
+def test_a_daily_build_lists_only_the_dates_written_since_the_last_build(env, tmp_path, monkeypatch):
+    from cloud_inventory.warehouse import listing
+
+    monkeypatch.setattr(listing, "SETTLE_NS", 0)  # markers written a moment ago count as settled
+    lake = Lake(str(env / "lake"))
+    d1, d2, d3 = date(2026, 11, 19), date(2026, 11, 20), date(2026, 11, 21)
+    for day in (d1, d2):
+        write_volumes(lake, day, [1])
+    sql = models(tmp_path, staging__stg_volumes=STAGING, marts__volume_totals=MART)
+    build(inventory_settings.load(), sql_dir=sql)
+
+    listed = listed_dates(monkeypatch)
+    write_volumes(lake, d3, [3])  # the daily case: a new day
+    write_volumes(lake, d1, [2], account="222222222222")  # and a rerun of an old day for another account
+    second = build(inventory_settings.load(), sql_dir=sql)
+    assert [s["mode"] for s in second.stats if s["model"] == "staging.stg_volumes"] == ["2 date(s)"]
+    assert sorted(day for source, day in listed if source == "lake_aws_ebs_volume") == [d1, d3]
+    assert query(env / "warehouse.duckdb", "select * from marts.volume_totals order by 1") == [
+        (d1, 2, 3), (d2, 1, 1), (d3, 1, 3)]
+
+    listed.clear()
+    third = build(inventory_settings.load(), sql_dir=sql)
+    assert [s["mode"] for s in third.stats if s["model"] == "staging.stg_volumes"] == ["unchanged"]
+    assert listed == []  # not one file stat of the lake
+
+    # The limit: a file replaced by anything but the lake writer leaves its date's marker as it was, so a daily
+    # build does not see it; a full refresh does.
+    rewrite_outside_the_writer(lake.aws_partition("ebs_volume", d2, "111111111111", "us-east-1"), size=50)
+    build(inventory_settings.load(), sql_dir=sql)
+    assert query(env / "warehouse.duckdb", "select gib from marts.volume_totals where snapshot_date = '2026-11-20'") \
+        == [(1,)]
+    build(inventory_settings.load(), sql_dir=sql, full_refresh=True)
+    assert query(env / "warehouse.duckdb", "select gib from marts.volume_totals where snapshot_date = '2026-11-20'") \
+        == [(50,)]
+
+
+def test_a_date_without_a_marker_is_compared_file_by_file_every_build(env, tmp_path, monkeypatch):
+    from cloud_inventory.warehouse import listing
+
+    monkeypatch.setattr(listing, "SETTLE_NS", 0)
+    lake = Lake(str(env / "lake"))
+    d1, d2 = date(2026, 11, 19), date(2026, 11, 20)
+    for day in (d1, d2):
+        write_volumes(lake, day, [1])
+    os.unlink(lake.path("raw", "aws", "ebs_volume", "_written", "dt=2026-11-19"))  # written by another tool
+    sql = models(tmp_path, staging__stg_volumes=STAGING, marts__volume_totals=MART)
+    build(inventory_settings.load(), sql_dir=sql)
+
+    listed = listed_dates(monkeypatch)
+    unchanged = build(inventory_settings.load(), sql_dir=sql)
+    assert [s["mode"] for s in unchanged.stats if s["model"] == "staging.stg_volumes"] == ["unchanged"]
+    assert [day for source, day in listed if source == "lake_aws_ebs_volume"] == [d1]
+
+    rewrite_outside_the_writer(lake.aws_partition("ebs_volume", d1, "111111111111", "us-east-1"), size=7)
+    changed = build(inventory_settings.load(), sql_dir=sql)
+    assert [s["mode"] for s in changed.stats if s["model"] == "staging.stg_volumes"] == ["1 date(s)"]
+    assert query(env / "warehouse.duckdb", "select snapshot_date, gib from marts.volume_totals order by 1") == [
+        (d1, 7), (d2, 1)]
+
+
+def test_a_marker_written_just_before_the_build_is_checked_again_by_the_next(env, tmp_path, monkeypatch):
+    """A marker rewritten within its clock's tick keeps its time: the build that saw it young does not trust it."""
+    lake = Lake(str(env / "lake"))
+    write_volumes(lake, date(2026, 11, 20), [1])
+    sql = models(tmp_path, staging__stg_volumes=STAGING, marts__volume_totals=MART)
+    build(inventory_settings.load(), sql_dir=sql)
+    assert query(env / "warehouse.duckdb", "select snapshot_date, mtime_ns from meta.lake_markers "
+                                           "where source = 'lake_aws_ebs_volume'") == [(date(2026, 11, 20), -1)]
+    listed = listed_dates(monkeypatch)
+    again = build(inventory_settings.load(), sql_dir=sql)
+    assert [s["mode"] for s in again.stats if s["model"] == "staging.stg_volumes"] == ["unchanged"]
+    assert [day for source, day in listed if source == "lake_aws_ebs_volume"] == [date(2026, 11, 20)]

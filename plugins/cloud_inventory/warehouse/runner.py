@@ -8,8 +8,9 @@ replaces the old one in one rename.
   the lake sources beneath it (its SQL reads that date as getvariable('rebuild_from'), null when it is
   built whole), so each of its rows may depend only on its own date and earlier ones. It is built whole
   when its SQL, or the SQL of any model beneath it, changed, or when a model beneath it was built whole.
-- Each model runs in one statement; its rows and seconds go to `meta.model_stats`. The lake is listed in a
-  background thread while models run (listing.py); a daily build runs its staging models two at a time.
+- Each model runs in one statement; its rows and seconds go to `meta.model_stats`. The lake is surveyed in a
+  background thread while models run, and only the dates its writer marked as written since the last build are
+  listed (listing.py); a daily build runs its staging models two at a time.
 - Only a complete build is renamed onto the warehouse path. An analyst with the old file open keeps
   reading the old file (the rename does not touch it); new connections open the new one. A failed
   build deletes its file and raises ModelError naming the model and its file: the previous warehouse
@@ -36,7 +37,7 @@ import pyarrow as pa
 from cloud_inventory.lake import Lake
 from cloud_inventory.settings import PROJECT_ROOT, Settings
 from cloud_inventory.warehouse import sources as lake_sources
-from cloud_inventory.warehouse.listing import LakeListing
+from cloud_inventory.warehouse.listing import META_DDL as LISTING_DDL, LakeListing
 from cloud_inventory.warehouse.models import Model, ModelError, discover, lineage
 from cloud_inventory.warehouse.seeds import bind_seeds, seed_names
 
@@ -53,9 +54,7 @@ create table if not exists meta.builds (build_id varchar, started_at timestamptz
 create table if not exists meta.model_stats (build_id varchar, model varchar, layer varchar,
     materialized varchar, mode varchar, rows bigint, seconds double, built_at timestamptz);
 create table if not exists meta.model_state (model varchar, sql_hash varchar);
-create table if not exists meta.lake_files (source varchar, path varchar, size bigint, mtime_ns bigint,
-    snapshot_date date);
-"""
+""" + LISTING_DDL
 _MODEL_STATS_SCHEMA = pa.schema([
     ("build_id", pa.string()), ("model", pa.string()), ("layer", pa.string()), ("materialized", pa.string()),
     ("mode", pa.string()), ("rows", pa.int64()), ("seconds", pa.float64()), ("built_at", pa.timestamp("us", tz="UTC"))])
@@ -153,11 +152,11 @@ class Build:
         started = time.monotonic()
         target = self.warehouse.with_name(f"{self.warehouse.name}.build-{self.build_id}")
         result = BuildResult(self.build_id, self.warehouse, self.full_refresh)
-        # listed in the background from now on, in the order the models read the sources (a selective build
-        # lists only what its models read: it records no listing)
+        # surveyed in the background from now on, in the order the models read the sources (a selective build
+        # surveys only what its models read: it records nothing of the lake)
         read = [name for model in self.chosen for name in sorted(model.sources) if name in self.sources]
         self.listing = LakeListing(self.lake, {name: self.sources[name] for name in read} if self.select
-                                   else self.sources, read)
+                                   else self.sources, read, whole=self.full_refresh)
         try:
             if not self.full_refresh:
                 with result.timed("copy"):
@@ -367,7 +366,7 @@ class Build:
             return self._create_whole(con, model)
         if not days:
             return "unchanged"
-        self._bind(con, source, [f for f in self.listing.files(source_name) if f.snapshot_date in days])
+        self._bind(con, source, self.listing.files(source_name, days))
         placeholders = ", ".join("?" for _ in days)
         con.execute(f"delete from {model.relation} where snapshot_date in ({placeholders})", sorted(days))
         con.execute(f"insert into {model.relation} by name {model.sql}")
@@ -383,21 +382,11 @@ class Build:
         con.execute("insert into meta.model_state select unnest(?), unnest(?)",
                     [[m.relation for m in built], [_hash(m.sql) for m in built]])
         if not self.select:  # a selective build did not process the lake's changes: the next build must still see
-            self._record_lake_files(con)  # them as changes, so only a whole build records the listing
+            self.listing.record(con)  # them as changes, so only a whole build records what it found
         changed_count = 0 if self.select else sum(len(self._changed(con, name) or ()) for name in self.sources)
         con.execute("insert into meta.builds values (?, ?, ?, ?, ?, ?, ?, ?)",
                     [self.build_id, began, datetime.now(timezone.utc), result.full_refresh, self.settings.lake_uri,
                      len(built), changed_count, FORMAT_VERSION])
-
-    def _record_lake_files(self, con) -> None:
-        """meta.lake_files becomes this build's listing: only the rows that differ are written."""
-        con.register("_listed_files", self.listing.table())
-        con.execute("""delete from meta.lake_files as before where not exists (
-            select 1 from _listed_files as now where now.source = before.source and now.path = before.path
-               and now.size = before.size and now.mtime_ns = before.mtime_ns)""")
-        con.execute("""insert into meta.lake_files select * from _listed_files as now where not exists (
-            select 1 from meta.lake_files as before where before.source = now.source and before.path = now.path)""")
-        con.unregister("_listed_files")
 
 
 def build(settings: Settings, **options) -> BuildResult:

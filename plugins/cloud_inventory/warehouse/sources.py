@@ -12,7 +12,6 @@ connection, to all of its files or (for an incremental model) to the files of so
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, Iterator
@@ -24,11 +23,8 @@ from cloud_inventory.aws.registry import REGISTRY
 from cloud_inventory.aws.transform import AWS_SCHEMA
 from cloud_inventory.k8s.kinds import SCHEMAS as K8S_SCHEMAS
 from cloud_inventory.k8s.ledger import LEDGER_SCHEMA
-from cloud_inventory.lake import Lake
+from cloud_inventory.lake import WRITTEN, Lake
 from cloud_inventory.manifest import MANIFEST_SCHEMA
-
-_DT = re.compile(r"/dt=(\d{4}-\d{2}-\d{2})/")
-
 
 @dataclass(frozen=True)
 class LakeFile:
@@ -55,39 +51,97 @@ def lake_sources() -> dict[str, LakeSource]:
     return {source.name: source for source in sources}
 
 
-def list_files(lake: Lake, source: LakeSource) -> list[LakeFile]:
-    """The source's Parquet files now (temporary files of writes in flight are not *.parquet)."""
+@dataclass
+class Survey:
+    """A source's folders by snapshot date, and the markers the lake writer left for each date (lake.py),
+    read without listing the files inside: one directory listing of the source and one of its markers."""
+    entries: dict[date | None, list[str]]  # date -> its dt= folder; None -> anything not in a dated folder
+    markers: dict[date, tuple[int, int]]  # date -> (size, mtime_ns) of <source>/_written/dt=<date>
+
+
+def survey(lake: Lake, source: LakeSource) -> Survey:
     base = lake.path(*source.folder)
-    if not lake.is_s3:
-        return sorted(_walk_local(source, base), key=lambda f: f.path) if os.path.isdir(base) else []
-    if lake.fs.get_file_info(base).type != pafs.FileType.Directory:
-        return []
-    files = []
-    for info in lake.fs.get_file_info(pafs.FileSelector(base, recursive=True)):
-        if info.type != pafs.FileType.File or not info.path.endswith(".parquet"):
+    entries: dict[date | None, list[str]] = {}
+    for path, is_dir in _entries(lake, base):
+        name = path.rsplit("/", 1)[1]
+        if name == WRITTEN and is_dir:
             continue
-        files.append(LakeFile(source.name, info.path, info.size or 0, info.mtime_ns or 0,
-                              _snapshot_date(source, info.path[len(base):])))
+        day = _folder_date(name) if source.dated and is_dir else None
+        entries.setdefault(day, []).append(path)
+    markers = {}
+    if source.dated:
+        for info in _infos(lake, lake.path(*source.folder, WRITTEN)):
+            day = _folder_date(info.base_name)
+            if day and info.type == pafs.FileType.File:
+                markers[day] = (info.size or 0, info.mtime_ns or 0)
+    return Survey(entries, markers)
+
+
+def list_files(lake: Lake, source: LakeSource, entries: Iterable[str] | None = None,
+               day: date | None = None) -> list[LakeFile]:
+    """The Parquet files under `entries` (folders or files; the whole source by default), each with `day` as its
+    snapshot date, or the date of the dt= folder it lies in when `day` is None (temporary files of writes in
+    flight are not *.parquet)."""
+    base = lake.path(*source.folder)
+    files = []
+    for entry in [base] if entries is None else entries:
+        if entry.endswith(".parquet"):  # a file outside any folder of the source
+            files.extend(_files(lake, source, [lake.fs.get_file_info(entry)], base, day))
+        elif not lake.is_s3:
+            files.extend(_walk_local(source, entry, day) if os.path.isdir(entry) else ())
+        elif lake.fs.get_file_info(entry).type == pafs.FileType.Directory:
+            files.extend(_files(lake, source, lake.fs.get_file_info(pafs.FileSelector(entry, recursive=True)),
+                                base, day))
     return sorted(files, key=lambda f: f.path)
 
 
+def _files(lake: Lake, source: LakeSource, infos, base: str, day: date | None) -> Iterator[LakeFile]:
+    for info in infos:
+        if info.type == pafs.FileType.File and info.path.endswith(".parquet"):
+            yield LakeFile(source.name, info.path, info.size or 0, info.mtime_ns or 0,
+                           day or _snapshot_date(source, info.path[len(base):]))
+
+
+def _entries(lake: Lake, folder: str) -> Iterator[tuple[str, bool]]:
+    """(path, is a folder) of each entry directly in `folder`."""
+    if not lake.is_s3:
+        if os.path.isdir(folder):
+            with os.scandir(folder) as found:
+                yield from ((entry.path, entry.is_dir(follow_symlinks=False)) for entry in found)
+        return
+    for info in _infos(lake, folder):
+        yield info.path, info.type == pafs.FileType.Directory
+
+
+def _infos(lake: Lake, folder: str) -> list[pafs.FileInfo]:
+    if lake.fs.get_file_info(folder).type != pafs.FileType.Directory:
+        return []
+    return lake.fs.get_file_info(pafs.FileSelector(folder))
+
+
+def _folder_date(name: str) -> date | None:
+    if name.startswith("dt="):
+        try:
+            return date.fromisoformat(name[3:])
+        except ValueError:
+            pass  # not a date: its files are listed, with no date, every build (the runner redoes all dates)
+    return None
+
+
 def _snapshot_date(source: LakeSource, relative: str) -> date | None:
-    match = _DT.search(relative) if source.dated else None
-    return date.fromisoformat(match.group(1)) if match else None
+    folder = next((part for part in relative.split("/")[:-1] if part.startswith("dt=")), None)
+    return _folder_date(folder) if source.dated and folder else None
 
 
 def _walk_local(source: LakeSource, folder: str, day: date | None = None) -> Iterator[LakeFile]:
     """os.scandir (file types from the directory entries, one stat per file): about half the time of
-    pyarrow's listing over ~90,000 files, which a build pays each time."""
+    pyarrow's listing over ~90,000 files."""
     with os.scandir(folder) as entries:
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 inner = day
-                if source.dated and entry.name.startswith("dt="):
-                    try:
-                        inner = date.fromisoformat(entry.name[3:])
-                    except ValueError:
-                        inner = None  # not a date: the runner treats its files as changed every time
+                if source.dated and day is None and entry.name.startswith("dt="):
+                    inner = _folder_date(entry.name)
                 yield from _walk_local(source, entry.path, inner)
             elif entry.name.endswith(".parquet"):
                 stat = entry.stat()
