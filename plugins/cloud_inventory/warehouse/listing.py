@@ -45,8 +45,9 @@ class _Found:
 class LakeListing:
     def __init__(self, lake: Lake, sources: dict[str, lake_sources.LakeSource], order: list[str], *,
                  whole: bool = False):
-        """Starts surveying every source, those in `order` first (and, `whole`, listing all of their files)."""
-        self._lake, self._sources = lake, sources
+        """Starts surveying every source, those in `order` first; `whole` (a full refresh, into a new warehouse)
+        lists all of their files too, and every date counts as changed."""
+        self._lake, self._sources, self._whole = lake, sources, whole
         self._started_ns = time.time_ns()
         names = list(dict.fromkeys([name for name in order if name in sources] + list(sources)))
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lake-listing")
@@ -92,6 +93,9 @@ class LakeListing:
         if name in self._changed:
             return self._changed[name]
         survey = self._found(name).survey
+        if self._whole:  # a full refresh: a new warehouse, with nothing recorded to compare with
+            self._compared[name], self._changed[name] = set(survey.entries), None
+            return None
         recorded = {day: (size, mtime) for day, size, mtime in con.execute(
             "select snapshot_date, size, mtime_ns from meta.lake_markers where source = ?", [name]).fetchall()}
         recorded_days = {day for (day,) in con.execute(
