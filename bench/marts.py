@@ -173,7 +173,7 @@ def print_slowest(label: str, build: dict) -> None:
     phases = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in build["phases"].items())
     print(f"\nslowest models, {label} ({total:.1f}s in all; {in_models:.1f}s in models, summed over the threads "
           f"that run a daily build's staging side by side; the runner's own phases: {phases}, where list is "
-          "the threads' wait for the background listing):")
+          "the threads' wait for the background survey of the lake):")
     print(f"  {'model':52s} {'mode':12s} {'rows':>12s} {'seconds':>8s} {'share':>6s}")
     for s in slowest(build):
         rows = "" if s["rows"] is None else f"{s['rows']:,d}"

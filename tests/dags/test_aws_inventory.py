@@ -188,7 +188,8 @@ def test_lake_on_s3(dag, emulator, estate_env, monkeypatch):
     assert {r["status"] for r in manifest} == {"ok"}
     keys = [o["Key"] for o in boto3.client("s3", endpoint_url=emulator.url)
             .list_objects_v2(Bucket=bucket, Prefix="lake/raw/aws/ec2_instance/")["Contents"]]
-    assert keys == [f"lake/raw/aws/ec2_instance/dt={logical_date.date()}/account_id={estate.STAGING}/"
+    assert keys == [f"lake/raw/aws/ec2_instance/_written/dt={logical_date.date()}",  # the date's written marker
+                    f"lake/raw/aws/ec2_instance/dt={logical_date.date()}/account_id={estate.STAGING}/"
                     f"region=us-east-1/part-0.parquet"]
     table = ds.dataset(lake.path("raw", "aws", "ec2_instance"), filesystem=lake.fs, format="parquet").to_table()
     assert table.num_rows == 4 and set(table.column("account_id").to_pylist()) == {estate.STAGING}
