@@ -477,3 +477,24 @@ def test_a_marker_written_just_before_the_build_is_checked_again_by_the_next(env
     again = build(inventory_settings.load(), sql_dir=sql)
     assert [s["mode"] for s in again.stats if s["model"] == "staging.stg_volumes"] == ["unchanged"]
     assert [day for source, day in listed if source == "lake_aws_ebs_volume"] == [date(2026, 11, 20)]
+
+
+def test_a_changed_file_outside_a_date_folder_redoes_its_source_whole(env, tmp_path):
+    lake = Lake(str(env / "lake"))
+    write_volumes(lake, date(2026, 11, 20), [1])
+    write_volumes(lake, date(2026, 11, 20), [2], account="222222222222")
+    stray = lake.path("raw", "aws", "ebs_volume", "dt=latest", "account_id=222222222222", "region=us-east-1",
+                      "part-0.parquet")
+    os.renames(lake.aws_partition("ebs_volume", date(2026, 11, 20), "222222222222", "us-east-1"), stray)
+    sql = models(tmp_path, staging__stg_volumes=STAGING, marts__volume_totals=MART)
+    modes = []
+    for size in (None, None, 5):  # the stray file as it is, the same again, then rewritten (with no marker)
+        if size:
+            rewrite_outside_the_writer(stray, size)
+        result = build(inventory_settings.load(), sql_dir=sql)
+        modes += [s["mode"] for s in result.stats if s["model"] == "staging.stg_volumes"]
+        assert query(env / "warehouse.duckdb", "select snapshot_date, count(*) from meta.lake_files "
+                                               "where source = 'lake_aws_ebs_volume' group by all order by 1") == [
+            (date(2026, 11, 20), 1), (None, 1)]  # its file has no date; recorded once, not once per build
+    assert modes == ["full", "unchanged", "full"]  # no date of its own to redo: the whole source
+    assert query(env / "warehouse.duckdb", "select * from marts.volume_totals") == [(date(2026, 11, 20), 2, 6)]

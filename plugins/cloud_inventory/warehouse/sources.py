@@ -26,6 +26,7 @@ from cloud_inventory.k8s.ledger import LEDGER_SCHEMA
 from cloud_inventory.lake import WRITTEN, Lake
 from cloud_inventory.manifest import MANIFEST_SCHEMA
 
+
 @dataclass(frozen=True)
 class LakeFile:
     source: str
@@ -79,27 +80,27 @@ def survey(lake: Lake, source: LakeSource) -> Survey:
 
 def list_files(lake: Lake, source: LakeSource, entries: Iterable[str] | None = None,
                day: date | None = None) -> list[LakeFile]:
-    """The Parquet files under `entries` (folders or files; the whole source by default), each with `day` as its
-    snapshot date, or the date of the dt= folder it lies in when `day` is None (temporary files of writes in
-    flight are not *.parquet)."""
-    base = lake.path(*source.folder)
+    """The Parquet files under `entries` (folders or files of one Survey date), each with `day` as its snapshot
+    date; the whole source by default, each file with the date of the dt= folder it lies in (a file outside
+    one has none). Temporary files of writes in flight are not *.parquet."""
+    if entries is None:
+        return sorted((f for day, paths in survey(lake, source).entries.items()
+                       for f in list_files(lake, source, paths, day)), key=lambda f: f.path)
     files = []
-    for entry in [base] if entries is None else entries:
-        if entry.endswith(".parquet"):  # a file outside any folder of the source
-            files.extend(_files(lake, source, [lake.fs.get_file_info(entry)], base, day))
+    for entry in entries:
+        if entry.endswith(".parquet"):  # a file directly in the source's folder
+            files.extend(_files(source, [lake.fs.get_file_info(entry)], day))
         elif not lake.is_s3:
             files.extend(_walk_local(source, entry, day) if os.path.isdir(entry) else ())
         elif lake.fs.get_file_info(entry).type == pafs.FileType.Directory:
-            files.extend(_files(lake, source, lake.fs.get_file_info(pafs.FileSelector(entry, recursive=True)),
-                                base, day))
+            files.extend(_files(source, lake.fs.get_file_info(pafs.FileSelector(entry, recursive=True)), day))
     return sorted(files, key=lambda f: f.path)
 
 
-def _files(lake: Lake, source: LakeSource, infos, base: str, day: date | None) -> Iterator[LakeFile]:
+def _files(source: LakeSource, infos, day: date | None) -> Iterator[LakeFile]:
     for info in infos:
         if info.type == pafs.FileType.File and info.path.endswith(".parquet"):
-            yield LakeFile(source.name, info.path, info.size or 0, info.mtime_ns or 0,
-                           day or _snapshot_date(source, info.path[len(base):]))
+            yield LakeFile(source.name, info.path, info.size or 0, info.mtime_ns or 0, day)
 
 
 def _entries(lake: Lake, folder: str) -> Iterator[tuple[str, bool]]:
@@ -124,25 +125,17 @@ def _folder_date(name: str) -> date | None:
         try:
             return date.fromisoformat(name[3:])
         except ValueError:
-            pass  # not a date: its files are listed, with no date, every build (the runner redoes all dates)
+            pass  # not a date: its files have none; listed every build, and when one changes all dates are redone
     return None
 
 
-def _snapshot_date(source: LakeSource, relative: str) -> date | None:
-    folder = next((part for part in relative.split("/")[:-1] if part.startswith("dt=")), None)
-    return _folder_date(folder) if source.dated and folder else None
-
-
-def _walk_local(source: LakeSource, folder: str, day: date | None = None) -> Iterator[LakeFile]:
+def _walk_local(source: LakeSource, folder: str, day: date | None) -> Iterator[LakeFile]:
     """os.scandir (file types from the directory entries, one stat per file): about half the time of
-    pyarrow's listing over ~90,000 files."""
+    pyarrow's listing."""
     with os.scandir(folder) as entries:
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
-                inner = day
-                if source.dated and day is None and entry.name.startswith("dt="):
-                    inner = _folder_date(entry.name)
-                yield from _walk_local(source, entry.path, inner)
+                yield from _walk_local(source, entry.path, day)
             elif entry.name.endswith(".parquet"):
                 stat = entry.stat()
                 yield LakeFile(source.name, entry.path, stat.st_size, stat.st_mtime_ns, day)
