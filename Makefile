@@ -27,7 +27,7 @@ help:
 	@echo "make dag ID=<dag_id> DATE=<YYYY-MM-DD>   one DAG run through 'airflow dags test'"
 	@echo "make bench                      benchmarks: extraction (bench/extract.py), Kubernetes dump parsing (bench/k8s_parse.py), marts build (bench/marts.py)"
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed $(VENV)/.plugins-on-path
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,13 @@ $(VENV)/.installed: requirements.txt
 	# Byte-compile once: every Airflow task, `airflow dags test` and test subprocess imports Airflow and GX anew,
 	# and with PYTHONDONTWRITEBYTECODE set they would otherwise recompile thousands of modules each time.
 	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null
+	touch $@
+
+# The venv's Python finds the project's package without PYTHONPATH: `.venv/bin/python -m cloud_inventory find|sql`
+# works from any folder, as the README shows it.
+$(VENV)/.plugins-on-path: $(VENV)/.installed
+	$(BIN)/python -c "import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()['purelib'], \
+	    'cloud_inventory_plugins.pth').write_text('$(CURDIR)/plugins\n')"
 	touch $@
 
 # Airflow's metadata database (SQLite under AIRFLOW_HOME) and the pool that bounds concurrent API callers.

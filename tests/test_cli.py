@@ -72,7 +72,9 @@ def test_a_missing_warehouse_says_how_to_build_one(tmp_path, monkeypatch, capsys
     assert "no warehouse at" in capsys.readouterr().err
 
 
-def test_runs_as_a_module(warehouse):
+def test_runs_as_a_module_from_the_venv_anywhere(warehouse, tmp_path):
+    """As the README shows it: the venv's Python, any folder, no PYTHONPATH (make venv puts plugins/ on its path)."""
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
     result = subprocess.run([sys.executable, "-m", "cloud_inventory", "find", "10.0.1.17"], capture_output=True,
-                            text=True, env=dict(os.environ))
-    assert result.returncode == 0 and "i-0abc" in result.stdout
+                            text=True, env=env, cwd=tmp_path)
+    assert result.returncode == 0 and "i-0abc" in result.stdout, result.stderr
