@@ -1,6 +1,7 @@
-"""The analyst's command line: `python -m cloud_inventory find <identifier>` and `... sql "<query>"`.
+"""The analyst's command line: `python -m cloud_inventory find <identifier>`, `... changes <identifier>` and
+`... sql "<query>"`.
 
-Both open the warehouse (INVENTORY_WAREHOUSE_PATH) read-only, so they never block or alter a build,
+All open the warehouse (INVENTORY_WAREHOUSE_PATH) read-only, so they never block or alter a build,
 and keep reading the file they opened while a new build replaces it.
 """
 from __future__ import annotations
@@ -10,6 +11,7 @@ import csv
 import json
 import re
 import sys
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Sequence
 from urllib.parse import urlparse
@@ -17,6 +19,8 @@ from urllib.parse import urlparse
 from cloud_inventory import settings as inventory_settings
 
 FIND_COLUMNS = ("identifier_kind", "resource_type", "resource_id", "account_name", "account_id", "region", "cluster")
+CHANGE_COLUMNS = ("snapshot_date", "previous_snapshot_date", "field", "change_kind", "old_value", "new_value")
+RESOURCE_KEYS = ("resource_type", "resource_id", "account_id", "region")
 
 
 class CliError(Exception):
@@ -58,6 +62,51 @@ def format_matches(identifier: str, matches: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def changed_resources(matches: list[dict]) -> list[dict]:
+    """The resources an identifier's matches name, each followed by what it resolves to (a Route 53 record's
+    load balancer, an ingress host's), once each, in order."""
+    resources: dict[tuple, dict] = {}
+    for match in matches:
+        resources.setdefault(tuple(match[key] for key in RESOURCE_KEYS), {
+            **{key: match[key] for key in RESOURCE_KEYS}, "account_name": match.get("account_name"),
+            "source": match.get("source", "aws"), "resolved_from": None})
+        if match.get("resolves_to_resource_id"):
+            resolved = {key: match.get(f"resolves_to_{key}") for key in RESOURCE_KEYS}
+            resources.setdefault(tuple(resolved.values()), {
+                **resolved, "account_name": match.get("resolves_to_account_name"), "source": "aws",
+                "resolved_from": match["resource_id"]})
+    return list(resources.values())
+
+
+def resource_changes(con, resource: dict, since: date) -> list[tuple]:
+    """The resource's rows of marts.resource_changes seen on or after `since`, newest first (a change happened
+    between previous_snapshot_date and snapshot_date)."""
+    return con.execute(f"""
+        select {", ".join(CHANGE_COLUMNS)} from marts.resource_changes
+        where resource_type = ? and resource_id = ? and account_id = ? and region = ? and snapshot_date >= ?
+        order by changed_at desc, field, old_value, new_value""",
+        [*(resource[key] for key in RESOURCE_KEYS), since]).fetchall()
+
+
+def format_changes(con, identifier: str, matches: list[dict], since: date) -> str:
+    lines = [f"{identifier}: {len(matches)} match(es)"]
+    for resource in changed_resources(matches):
+        where = f"{resource['account_name'] or resource['account_id']} {resource['account_id']}, {resource['region']}"
+        head = f"{resource['resource_type']} {resource['resource_id']} ({where})"
+        if resource["resolved_from"]:
+            head = f"which {resource['resolved_from']} resolves to: {head}"
+        if resource["source"] != "aws":
+            lines.append(f"  {head}: Kubernetes objects have no change history (their state now: "
+                         "marts.inventory_current, marts.k8s_unhealthy)")
+            continue
+        found = resource_changes(con, resource, since)
+        lines.append(f"  {head}: {len(found)} change(s) since {since.isoformat()}" + (":" if found else ""))
+        if found:
+            table = format_table(list(CHANGE_COLUMNS), found).splitlines()[:-1]  # without its row count
+            lines += [f"      {line}" for line in table]
+    return "\n".join(lines)
+
+
 def run_sql(con, query: str, output_format: str, out=None) -> int:
     out = out or sys.stdout
     cursor = con.execute(query)
@@ -85,12 +134,23 @@ def format_table(columns: list[str], rows: list[tuple]) -> str:
                      + [f"({len(rows)} row{'s' if len(rows) != 1 else ''})"])
 
 
+def _days(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days (0 or more)")
+    return int(text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cloud_inventory", description=__doc__.splitlines()[0])
     parser.add_argument("--warehouse", type=Path, help="warehouse file (default INVENTORY_WAREHOUSE_PATH)")
     commands = parser.add_subparsers(dest="command", required=True)
     find_parser = commands.add_parser("find", help="where does this id, ARN, IP, DNS name or Name tag live?")
     find_parser.add_argument("identifier", nargs="+")
+    changes_parser = commands.add_parser("changes", help="what changed on the resource(s) this identifier names "
+                                                         "(and what a DNS name resolves to), newest first?")
+    changes_parser.add_argument("identifier", nargs="+")
+    changes_parser.add_argument("--days", type=_days, default=30,
+                                help="how many days back, before today (UTC); default 30")
     sql_parser = commands.add_parser("sql", help="run one read-only query on the warehouse")
     sql_parser.add_argument("query")
     sql_parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
@@ -100,11 +160,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         with connect(args.warehouse or inventory_settings.load().warehouse_path) as con:
-            if args.command == "find":
+            if args.command in ("find", "changes"):
                 missing = 0
                 for identifier in args.identifier:
                     matches = find(con, identifier)
-                    print(format_matches(identifier, matches))
+                    print(format_matches(identifier, matches) if args.command == "find" else format_changes(
+                        con, identifier, matches, datetime.now(timezone.utc).date() - timedelta(days=args.days)))
                     missing += not matches
                 return 1 if missing else 0
             run_sql(con, args.query, args.format)

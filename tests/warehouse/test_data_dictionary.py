@@ -7,7 +7,7 @@ import re
 import duckdb
 import pytest
 
-from .conftest import PROJECT_ROOT, SQL_DIR, build_world
+from .conftest import PROJECT_ROOT, SQL_DIR
 
 DICTIONARY = PROJECT_ROOT / "docs" / "data-dictionary"
 PAGES = sorted(path.stem for path in DICTIONARY.glob("*.md") if path.stem != "README")
@@ -18,10 +18,8 @@ DEMO_EMPTY = "-- no rows on the demo estate"  # how an example says the demo has
 
 
 @pytest.fixture(scope="module")
-def con(demo_world, tmp_path_factory):
-    root = tmp_path_factory.mktemp("dictionary")
-    build_world(demo_world, root, "intermediate/*.sql", "marts/*.sql")
-    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as connection:
+def con(demo_warehouse):
+    with duckdb.connect(str(demo_warehouse), read_only=True) as connection:
         yield connection
 
 

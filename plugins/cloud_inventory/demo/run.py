@@ -150,7 +150,7 @@ def main() -> int:
     print_summary(captured(lake, days), days)
     print_dumps(lake)
     warehouse = data_dir / "warehouse.duckdb"
-    print(f"\nwarehouse: {warehouse}   (python -m cloud_inventory sql \"...\"; find <ip or name>)")
+    print(f"\nwarehouse: {warehouse}   (.venv/bin/python -m cloud_inventory find <ip or name>; changes <id or name>; sql \"...\")")
     report.print_marts(warehouse)
     report.print_quality(warehouse, messages, mail_dir, data_dir / "quality" / "data_docs" / "index.html")
     return 1 if failures else 0
