@@ -38,7 +38,7 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null
 	touch $@
 
-# The venv's Python finds the project's package without PYTHONPATH: `.venv/bin/python -m cloud_inventory find|sql`
+sql`|sql`
 # works from any folder, as the README shows it.
 $(VENV)/.plugins-on-path: $(VENV)/.installed
 	$(BIN)/python -c "import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()['purelib'], \
