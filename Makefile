@@ -38,8 +38,8 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null
 	touch $@
 
-sql`|sql`
-# works from any folder, as the README shows it.
+# The venv's Python finds the project's package without PYTHONPATH: `.venv/bin/python -m cloud_inventory ...`
+# (find, changes, sql) works from any folder, as the README shows it.
 $(VENV)/.plugins-on-path: $(VENV)/.installed
 	$(BIN)/python -c "import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()['purelib'], \
 	    'cloud_inventory_plugins.pth').write_text('$(CURDIR)/plugins\n')"
