@@ -2,6 +2,7 @@
 resource a person pastes, and on what a DNS name resolves to, newest first."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -19,8 +20,6 @@ def changes(demo_warehouse, demo_world, capsys):
 
 def table_rows(out: str) -> list[list[str]]:
     """The cells of every change row printed (split on runs of two or more spaces)."""
-    import re
-
     return [re.split(r"\s{2,}", line.strip()) for line in out.splitlines()
             if re.match(r"\s+\d{4}-\d{2}-\d{2}\s", line)]
 

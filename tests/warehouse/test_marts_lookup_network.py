@@ -30,7 +30,8 @@ PROD, STAGING, DEV = estate.PROD, estate.STAGING, estate.DEV
 US, EU = estate.US, estate.EU
 MODELS = (
     "intermediate/int_aws__source_snapshots.sql",
-    "intermediate/int_inventory__aws_events.sql",  # the current rows come from the versions
+    "intermediate/int_inventory__aws_events.sql",  # the current rows come from the (named) versions
+    "intermediate/int_inventory__aws_named_versions.sql",
     "intermediate/int_inventory__aws_resources.sql",
     "intermediate/int_inventory__aws_source_dates.sql",
     "intermediate/int_inventory__aws_versions.sql",

@@ -393,8 +393,12 @@ def listed_dates(monkeypatch) -> list[tuple[str, date | None]]:
     from cloud_inventory.warehouse import sources as lake_sources
 
     listed, real = [], lake_sources.list_files
-    monkeypatch.setattr(lake_sources, "list_files", lambda lake, source, entries=None, day=None: (
-        listed.append((source.name, day)), real(lake, source, entries, day))[1])
+
+    def spy(lake, source, entries=None, day=None):
+        listed.append((source.name, day))
+        return real(lake, source, entries, day)
+
+    monkeypatch.setattr(lake_sources, "list_files", spy)
     return listed
 
 

@@ -22,16 +22,12 @@ with source_snapshots as (
 ),
 
 versions as (
-    select * from intermediate.int_inventory__aws_versions
-),
-
-events as (
-    select * from intermediate.int_inventory__aws_events
+    select * from intermediate.int_inventory__aws_named_versions
 ),
 
 -- current rows: the version each source's latest ok snapshot saw (a version's last_seen_date is the date of
 -- the last snapshot that saw it; name, ARN, tags and state are in its config hash, so they are that
--- snapshot's, taken from the event that started the version). Read from the versions, not from every
+-- snapshot's, named from the event that started the version). Read from the versions, not from every
 -- staging row of every snapshot.
 current_resources as (
     select
@@ -39,21 +35,15 @@ current_resources as (
         versions.resource_id,
         versions.account_id,
         versions.region,
-        events.arn,
-        events.name,
-        events.tags,
+        versions.arn,
+        versions.name,
+        versions.tags,
         versions.state,
         versions.last_seen_date                                         as snapshot_date,
         versions.last_seen_at                                           as snapshot_at,
         source_snapshots.account_name,
         source_snapshots.is_stale
     from versions
-    inner join events
-        on events.resource_type = versions.resource_type
-       and events.account_id = versions.account_id
-       and events.region = versions.region
-       and events.resource_id = versions.resource_id
-       and events.snapshot_date = versions.valid_from_date
     inner join source_snapshots
         on source_snapshots.resource_type = versions.resource_type
        and source_snapshots.account_id = versions.account_id

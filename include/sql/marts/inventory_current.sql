@@ -8,8 +8,8 @@ with aws_versions as (
     select * from intermediate.int_inventory__aws_versions
 ),
 
-aws_events as (
-    select * from intermediate.int_inventory__aws_events
+aws_named_versions as (
+    select * from intermediate.int_inventory__aws_named_versions
 ),
 
 aws_sources as (
@@ -45,23 +45,23 @@ aws_seen as (
 aws_current as (
     select
         'aws'                                                       as provider,
-        aws_versions.account_id,
-        aws_versions.region,
-        aws_versions.source_region,
+        aws_named_versions.account_id,
+        aws_named_versions.region,
+        aws_named_versions.source_region,
         null::varchar                                               as cluster,
         null::varchar                                               as namespace,
-        aws_versions.resource_type,
-        aws_versions.resource_id,
-        aws_events.arn,
-        aws_events.name,
-        aws_versions.state,
-        aws_events.tags,
-        aws_events.created_at,
+        aws_named_versions.resource_type,
+        aws_named_versions.resource_id,
+        aws_named_versions.arn,
+        aws_named_versions.name,
+        aws_named_versions.state,
+        aws_named_versions.tags,
+        aws_named_versions.created_at,
         aws_seen.first_seen_at,
         aws_seen.first_seen_date,
         aws_seen.last_seen_at,
-        aws_versions.last_seen_date                                 as snapshot_date,
-        aws_versions.config_hash,
+        aws_named_versions.last_seen_date                           as snapshot_date,
+        aws_named_versions.config_hash,
         aws_sources.is_stale,
         aws_sources.stale_since,
         aws_sources.last_ok_snapshot_date,
@@ -69,25 +69,18 @@ aws_current as (
         aws_sources.last_error_class,
         aws_sources.last_error_message,
         aws_sources.account_name                                    as manifest_account_name
-    from aws_versions
+    from aws_named_versions
     inner join aws_sources
-        on aws_sources.account_id = aws_versions.account_id
-        and aws_sources.source_region = aws_versions.source_region
-        and aws_sources.resource_type = aws_versions.resource_type
-        and aws_versions.last_seen_date = aws_sources.last_ok_snapshot_date
-    -- what the version is called: in the event that started it
-    inner join aws_events
-        on aws_events.resource_type = aws_versions.resource_type
-        and aws_events.account_id = aws_versions.account_id
-        and aws_events.region = aws_versions.region
-        and aws_events.resource_id = aws_versions.resource_id
-        and aws_events.snapshot_date = aws_versions.valid_from_date
+        on aws_sources.account_id = aws_named_versions.account_id
+        and aws_sources.source_region = aws_named_versions.source_region
+        and aws_sources.resource_type = aws_named_versions.resource_type
+        and aws_named_versions.last_seen_date = aws_sources.last_ok_snapshot_date
     inner join aws_seen
-        on aws_seen.resource_type = aws_versions.resource_type
-        and aws_seen.account_id = aws_versions.account_id
-        and aws_seen.region = aws_versions.region
-        and aws_seen.resource_id = aws_versions.resource_id
-    where not aws_versions.is_deleted
+        on aws_seen.resource_type = aws_named_versions.resource_type
+        and aws_seen.account_id = aws_named_versions.account_id
+        and aws_seen.region = aws_named_versions.region
+        and aws_seen.resource_id = aws_named_versions.resource_id
+    where not aws_named_versions.is_deleted
 ),
 
 k8s_seen as (

@@ -146,9 +146,10 @@ class LakeListing:
 
     def _markers(self) -> pa.Table:
         settled = self._started_ns - SETTLE_NS
+        surveys = {name: self._found(name).survey for name in self._futures}
         rows = [(name, day, size, mtime if mtime < settled else -1)
-                for name in self._futures for day, (size, mtime) in self._found(name).survey.markers.items()
-                if day in self._found(name).survey.entries]
+                for name, survey in surveys.items() for day, (size, mtime) in survey.markers.items()
+                if day in survey.entries]  # a marker whose folder is gone describes nothing
         return pa.table([pa.array(column, type) for column, type in zip(
             zip(*rows) if rows else ([], [], [], []), MARKERS_SCHEMA.types)], schema=MARKERS_SCHEMA)
 
