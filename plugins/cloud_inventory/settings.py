@@ -62,6 +62,49 @@ def _memory(name: str, default: str) -> str:
     return raw
 
 
+_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+          "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+
+def _size(name: str, default: int) -> int:
+    """A number of bytes: plain (65536) or with a unit (16MiB, 8GB; KB/MB/GB are powers of 10, KiB/MiB/GiB of 2)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([KMGT]i?B|B)?", raw, re.IGNORECASE)
+    if not match:
+        raise SettingsError(f"{name}={raw!r} is not a size like 65536, 16MiB or 8GB")
+    value = int(float(match[1]) * _UNITS[(match[2] or "").upper()])
+    if value < 1:
+        raise SettingsError(f"{name}={raw!r} must be at least one byte")
+    return value
+
+
+@dataclass(frozen=True)
+class DumpLimits:
+    """Where a Kubernetes dump stops being read and is quarantined (k8s/limits.py); each has a setting."""
+
+    max_depth: int = 100  # objects and arrays inside each other
+    max_item_bytes: int = 16 * 2**20  # one object of a List, or all of the dump outside its items
+    max_string_bytes: int = 4 * 2**20  # one string's JSON text
+    max_whitespace_bytes: int = 64 * 2**10  # one run of whitespace between tokens
+    max_dump_bytes: int = 8 * 2**30  # the whole dump, uncompressed
+
+
+DUMP_LIMIT_SETTINGS = {"max_depth": "INVENTORY_K8S_DUMP_MAX_DEPTH",
+                       "max_item_bytes": "INVENTORY_K8S_DUMP_MAX_ITEM_SIZE",
+                       "max_string_bytes": "INVENTORY_K8S_DUMP_MAX_STRING_SIZE",
+                       "max_whitespace_bytes": "INVENTORY_K8S_DUMP_MAX_WHITESPACE",
+                       "max_dump_bytes": "INVENTORY_K8S_DUMP_MAX_SIZE"}
+
+
+def _dump_limits() -> DumpLimits:
+    defaults = DumpLimits()
+    return DumpLimits(**{field: (_int(name, defaults.max_depth, minimum=2) if field == "max_depth"
+                                 else _size(name, getattr(defaults, field)))
+                         for field, name in DUMP_LIMIT_SETTINGS.items()})
+
+
 @dataclass(frozen=True)
 class Settings:
     accounts_file: Path
@@ -82,6 +125,7 @@ class Settings:
     retry_delay_seconds: float
     k8s_schedule: str
     warehouse_memory_limit: str
+    dump_limits: DumpLimits
 
     @property
     def lake_is_s3(self) -> bool:
@@ -123,4 +167,5 @@ def load() -> Settings:
         retry_delay_seconds=_float("INVENTORY_RETRY_DELAY_SECONDS", 60.0),
         k8s_schedule=os.environ.get("INVENTORY_K8S_SCHEDULE", "").strip() or "*/15 * * * *",
         warehouse_memory_limit=_memory("INVENTORY_WAREHOUSE_MEMORY_LIMIT", "3.5GB"),
+        dump_limits=_dump_limits(),
     )

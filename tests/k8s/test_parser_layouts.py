@@ -1,8 +1,8 @@
 """The parser reads the same objects whatever the JSON's layout and however the stream cuts its bytes.
 
-A List's items are built by ijson's C parser; the parser finds where the last item ends by probing
-closing braces (kubectl's layout first), and reads the top level after the items from there. These
-tests hold that to the plain reading of the same document (`json.loads`).
+A List's items are built by ijson's C parser; the scan of the dump's bytes (limits.py) tells where each
+item ends, and the parser reads the top level after the items from there. These tests hold that to the
+plain reading of the same document (`json.loads`).
 """
 from __future__ import annotations
 
@@ -77,14 +77,8 @@ def test_the_top_level_after_the_items_is_read(layout, tail):
     assert objects(render(doc, layout)) == items
 
 
-@pytest.fixture
-def small_limit(monkeypatch):
-    """Probing every brace starts after 4 KiB without a confirmed item end (not 1 MiB): small documents show it."""
-    monkeypatch.setattr(parser, "UNCONFIRMED_LIMIT", 4096)
-
-
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_a_tail_over_the_probing_limit(layout, small_limit):
+def test_a_tail_full_of_brackets_in_strings(layout):
     big = {f"k{i}": {"v": "}" * 50, "w": [{}]} for i in range(200)}
     items = [synthetic_pod(i) for i in range(2)]
     assert objects(render(_list(items, kind="List", metadata={"annotations": big}), layout)) == items
@@ -93,9 +87,11 @@ def test_a_tail_over_the_probing_limit(layout, small_limit):
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_an_item_over_the_probing_limit(layout, small_limit):
+def test_items_full_of_brackets_and_item_ends_in_strings(layout):
+    """Strings that look like an item's end in kubectl's layout, or are all brackets, do not end an item."""
     huge = {"apiVersion": "example.com/v1", "kind": "Blob", "metadata": {"name": "blob", "namespace": "a"},
-            "data": {f"key-{i}": {"text": "}}{{" * 20, "list": [{"a": "}"}]} for i in range(300)}}
+            "data": {f"key-{i}": {"text": "}}{{" * 20, "end": "\n        },\n        {", "list": [{"a": "}"}]}
+                     for i in range(300)}}
     items = [synthetic_pod(0), huge, synthetic_pod(1), huge, synthetic_pod(2)]
     assert objects(render(_list(items, kind="List", metadata={}), layout)) == items
 
@@ -148,41 +144,25 @@ def test_rows_are_the_same_in_every_layout():
         assert parse_dump(io.BytesIO(render(CLUSTER, layout)), **SOURCE) == expected
 
 
-def test_compact_dump_streams_in_bounded_memory(monkeypatch):
-    """Without line breaks to find the items' ends by, the parser keeps about UNCONFIRMED_LIMIT bytes."""
-    monkeypatch.setattr(parser, "UNCONFIRMED_LIMIT", 128 * 1024)
-    pods = 5_000
+def _compact_dump(pods: int) -> bytes:
     data = ('{"apiVersion":"v1","items":['
             + ",".join(json.dumps(synthetic_pod(i), separators=(",", ":")) for i in range(pods))
             + '],"kind":"List","metadata":{"resourceVersion":""}}').encode()
-    assert len(data) > 3_000_000
-    packed = gzip.compress(data, compresslevel=1)
-    del data
+    return gzip.compress(data, compresslevel=1)
+
+
+def _peak_reading(packed: bytes) -> tuple[int, int]:
     tracemalloc.start()
     try:
         count = sum(1 for _ in iter_objects(io.BytesIO(packed)))
-        _, peak = tracemalloc.get_traced_memory()
+        return count, tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert count == pods
-    assert peak < 2_000_000, f"peak {peak} bytes"  # (about 8 MB if the bytes since the last item end were all kept)
 
 
-@pytest.mark.parametrize("layout", ["kubectl", "indent-1", "indent-2", "tabs"])
-def test_item_ends_are_found_without_trying_every_brace(layout, monkeypatch):
-    """kubectl's layout is known beforehand; another pretty-printed one is learnt from the first confirmed item end."""
-    tried = []
-
-    class Spy:
-        def finditer(self, chunk):
-            tried.append(len(chunk))
-            return _BRACE.finditer(chunk)
-
-    _BRACE = parser._BRACE
-    monkeypatch.setattr(parser, "_BRACE", Spy())
-    monkeypatch.setattr(parser, "UNCONFIRMED_LIMIT", 64 * 1024)
-    doc = _list([synthetic_pod(i) for i in range(3_000)], kind="List", metadata={"resourceVersion": ""})
-    data = render(doc, layout)
-    assert len(data) > 30 * parser.CHUNK
-    assert objects(data) == doc["items"]
-    assert len(tried) <= (0 if layout == "kubectl" else 2)
+def test_compact_dump_streams_in_bounded_memory():
+    """Without line breaks, item ends are found all the same, and memory does not grow with the dump."""
+    small, large = _compact_dump(2_000), _compact_dump(8_000)
+    (small_count, small_peak), (large_count, large_peak) = _peak_reading(small), _peak_reading(large)
+    assert (small_count, large_count) == (2_000, 8_000)
+    assert large_peak < 1.2 * small_peak < 8_000_000, (small_peak, large_peak)  # the large one is 6 MB of JSON

@@ -1,9 +1,11 @@
 """Reading a bastion's `kubectl get ... --all-namespaces -o json` dump, gzipped or plain, as a stream.
 
 `iter_objects` streams the Kubernetes objects out of a dump with ijson, never holding the whole dump:
-a `List` (objects in `items`, yielded as each one completes) or a single object. Anything that is not
-a readable dump of Kubernetes objects raises `DumpError(reason)`, possibly after some objects were
-already yielded, so a dump is all-or-nothing for its callers:
+a `List` (objects in `items`, yielded as each one completes) or a single object. Every block of the
+uncompressed JSON is checked against the dump limits (`limits.py`: depth, item, string and whitespace
+sizes, the dump's size) before any parser reads it. Anything that is not a readable dump of Kubernetes
+objects within those limits raises `DumpError(reason)`, possibly after some objects were already
+yielded, so a dump is all-or-nothing for its callers:
 
 - `parse_dump` collects the rows of every table and raises before returning anything;
 - `iter_batches` streams batches of rows for writers that discard everything on an exception
@@ -12,9 +14,8 @@ already yielded, so a dump is all-or-nothing for its callers:
 from __future__ import annotations
 
 import gzip
-import io
 import itertools
-import re
+import io
 import zlib
 from datetime import date, datetime
 from typing import Any, BinaryIO, Iterator
@@ -23,10 +24,17 @@ import ijson
 from ijson.common import ObjectBuilder
 
 from cloud_inventory.k8s.kinds import TABLES, to_row
+from cloud_inventory.k8s.limits import LimitExceeded, Scanner
+from cloud_inventory.settings import DumpLimits
 
 GZIP_MAGIC = b"\x1f\x8b"
-CHUNK = 64 * 1024
+# Bytes checked against the limits, then handed to ijson, at a time. ijson builds every object a read completes
+# before handing out the first (about six times their JSON size), and its lexer (yajl) reads a token cut by a
+# read again from the token's start, so a string of length L costs about L^2 / (2 BLOCK) more: 8x a 4 MiB
+# string (the limit). The scan is fastest around this size too (its arrays stay in the CPU's cache).
+BLOCK = 256 * 1024
 BATCH_ROWS = 5_000
+BATCH_RAW_BYTES = 64 * 1024 * 1024  # or fewer rows, when their objects are large
 
 
 class DumpError(Exception):
@@ -73,32 +81,70 @@ class _Gunzip:
         # DumpError; it propagates for the task to retry.
 
 
-def open_dump(stream: BinaryIO) -> Any:
+def _decompressed(stream: BinaryIO) -> Any:
     """The dump's JSON bytes as a reader: gunzipped when it starts with the gzip magic bytes, else as is."""
     head = _read_exactly(stream, 2)
     if not head:
         raise DumpError("empty dump: the object has no bytes")
     reader: Any = _Replay(head, stream)
-    compressed = head == GZIP_MAGIC
-    if compressed:
-        reader = _Gunzip(reader)
-    while True:  # skip leading whitespace (insignificant in JSON) to tell an empty dump apart
-        first = reader.read(CHUNK)
-        if not first:
-            raise DumpError("empty dump: " + ("the gzip holds no JSON" if compressed else "no JSON, only whitespace"))
-        if first.strip():
-            break
-    return _Replay(first, reader)
+    return _Gunzip(reader) if head == GZIP_MAGIC else reader
 
 
-def _read_exactly(stream: BinaryIO, size: int) -> bytes:
-    data = b""
-    while len(data) < size:
-        chunk = stream.read(size - len(data))
+def _read_exactly(stream: Any, size: int) -> bytes:
+    """`size` bytes, or fewer only at the end of the stream (streams may return short reads)."""
+    parts, wanted = [], size
+    while wanted > 0:
+        chunk = stream.read(wanted)
         if not chunk:
             break
-        data += chunk
-    return data
+        parts.append(chunk)
+        wanted -= len(chunk)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+def _checked_blocks(stream: BinaryIO, limits: DumpLimits) -> Iterator[tuple[bytes, int]]:
+    """(block, index of the last List item end in it or -1) of the uncompressed JSON, each within the limits."""
+    reader, scanner = _decompressed(stream), Scanner(limits)
+    compressed = isinstance(reader, _Gunzip)
+    seen_json = False
+    while block := _read_exactly(reader, BLOCK):
+        try:
+            end = scanner.scan(block)
+        except LimitExceeded as error:
+            raise DumpError(error.reason) from None
+        seen_json = seen_json or bool(block.strip())
+        yield block, end
+    if not seen_json:
+        raise DumpError("empty dump: " + ("the gzip holds no JSON" if compressed else "no JSON, only whitespace"))
+
+
+class _Blocks:
+    """A reader over checked blocks for ijson, a block a read; `_took` sees each block."""
+
+    def __init__(self, blocks: Iterator[tuple[bytes, int]]):
+        self.blocks = blocks
+
+    def _took(self, block: bytes, end: int) -> None:
+        pass
+
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:  # ijson asks for nothing first, to tell bytes from text
+            return b""
+        for block, end in self.blocks:
+            self._took(block, end)
+            return block
+        return b""
+
+
+class _Head(_Blocks):
+    """The reader of the top level: keeps the blocks it took, which the items are read from again."""
+
+    def __init__(self, blocks: Iterator[tuple[bytes, int]]):
+        super().__init__(blocks)
+        self.taken: list[tuple[bytes, int]] = []
+
+    def _took(self, block: bytes, end: int) -> None:
+        self.taken.append((block, end))
 
 
 def _describe(event: str) -> str:
@@ -146,94 +192,29 @@ def _top_level_of(data: bytes) -> dict:
     return top.builder.value
 
 
-class _Recorder:
-    """A reader that keeps what it read: the head of a dump, read again by the items parser."""
-
-    def __init__(self, reader: Any):
-        self.reader = reader
-        self.chunks: list[bytes] = []
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.reader.read(size)
-        if data:
-            self.chunks.append(data)
-        return data
-
-    def recorded(self) -> list[bytes]:
-        """What was read so far, no longer kept here."""
-        chunks, self.chunks = self.chunks, []
-        return chunks
-
-
-# kubectl indents 4 spaces a level: an item of a List closes with a brace indented 8 spaces on its own line
-KUBECTL_ITEM_END = b"\n        }"
-UNCONFIRMED_LIMIT = 1 << 20  # bytes read without a confirmed item end before every "}" is tried
-
-
-class _Feeder:
-    """The reader ijson's C parser reads a List from: the recorded head, then the rest of the dump.
+class _Items(_Blocks):
+    """What ijson's C parser reads a List's items from: the blocks the top level was read from, then the rest.
 
     The C parser builds the items without passing each JSON event through Python, but says nothing about
-    the top level after the items (the List's `kind`). So now and then a chunk is handed over in three
-    pieces: up to a closing brace where an item probably ends, the brace alone, and the rest. If an item
-    was completed by the brace alone, the item ends there for certain (an object completes at its closing
-    brace and nowhere else), and only the bytes after it need keeping: `tail()`, where the top level
-    after the items is read. The first guess is kubectl's layout, then the layout of the last confirmed
-    item end; a dump read for a megabyte without a confirmed end has every brace of a chunk tried.
+    the top level after the items (the List's `kind`). The scan knows where each item ends, so only the
+    bytes after the last item end are kept: `tail()`, where the top level after the items is read.
     """
 
-    def __init__(self, head: list[bytes], reader: Any):
-        self.items = 0  # items the caller has taken from the parser: set by the caller
-        self._kept: list[bytes] = []  # the bytes after the last confirmed item end (all bytes before one)
-        self._kept_size = 0
-        self.confirmed = False
-        self._item_end = KUBECTL_ITEM_END
-        rest = iter(lambda: reader.read(CHUNK), b"")
-        self._pieces = self._cut(itertools.chain(head, rest))
+    def __init__(self, head: _Head):
+        super().__init__(itertools.chain(head.taken, head.blocks))
+        self._kept: list[bytes] = []  # the bytes after the last item end (all bytes before one)
+        self._ended = False
 
-    def read(self, size: int = -1) -> bytes:
-        if size == 0:
-            return b""
-        return next(self._pieces, b"")
+    def _took(self, block: bytes, end: int) -> None:
+        if end >= 0:
+            self._kept, self._ended = [block[end + 1:]], True
+        else:
+            self._kept.append(block)
 
     def tail(self) -> bytes:
         """After the last item, a document whose top level reads like the dump's; all of it when no item ended."""
         data = b"".join(self._kept)
-        return b'{"items":[0' + data if self.confirmed else data
-
-    def _keep(self, piece: bytes) -> bytes:
-        self._kept.append(piece)
-        self._kept_size += len(piece)
-        return piece
-
-    def _candidates(self, chunk: bytes) -> list[int]:
-        if self._kept_size > UNCONFIRMED_LIMIT:
-            return [match.start() for match in _BRACE.finditer(chunk)]
-        at = chunk.rfind(self._item_end)
-        return [at + len(self._item_end) - 1] if at >= 0 else []
-
-    def _cut(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
-        for chunk in chunks:
-            start = 0
-            for brace in self._candidates(chunk):
-                if brace > start:
-                    yield self._keep(chunk[start:brace])
-                before = self.items
-                yield self._keep(chunk[brace:brace + 1])
-                if self.items > before:  # resumed only once the parser handed over what that brace completed
-                    self._confirm(chunk, brace)
-                start = brace + 1
-            if start < len(chunk):
-                yield self._keep(chunk[start:])
-
-    def _confirm(self, chunk: bytes, brace: int) -> None:
-        self._kept, self._kept_size, self.confirmed = [], 0, True
-        line = chunk.rfind(b"\n", 0, brace)
-        if line >= 0 and not chunk[line + 1:brace].strip():  # the item's closing brace has a line of its own
-            self._item_end = chunk[line:brace + 1]
-
-
-_BRACE = re.compile(rb"}")
+        return b'{"items":[0' + data if self._ended else data
 
 
 def _check(obj: Any, where: str) -> None:
@@ -250,26 +231,25 @@ def _check(obj: Any, where: str) -> None:
         raise DumpError(f"{where} ({kind}) has no metadata.name; the whole dump is refused")
 
 
-def iter_objects(stream: BinaryIO) -> Iterator[dict]:
+def iter_objects(stream: BinaryIO, limits: DumpLimits = DumpLimits()) -> Iterator[dict]:
     """Every Kubernetes object in the dump, streamed; raises DumpError (maybe after yielding some).
 
     The top level is read event by event until its `items` array starts; the items of a List are then
     built by ijson's C parser reading the dump again from its first byte (only the head was read twice).
     """
-    reader = _Recorder(open_dump(stream))
+    head = _Head(_checked_blocks(stream, limits))
     top = _TopLevel()
     index = -1
     try:
-        if not _build_top_level(ijson.parse(reader, use_float=True), top):
+        if not _build_top_level(ijson.parse(head, buf_size=BLOCK, use_float=True), top):
             document = top.builder.value  # no top-level items array: a single object (or not Kubernetes)
         else:
-            feeder = _Feeder(reader.recorded(), reader.reader)
+            items = _Items(head)
             # (the objects of a second top-level items array, a duplicate key kubectl never writes, are read too)
-            for index, obj in enumerate(ijson.items(feeder, "items.item", use_float=True)):
-                feeder.items = index + 1
+            for index, obj in enumerate(ijson.items(items, "items.item", buf_size=BLOCK, use_float=True)):
                 _check(obj, f"item {index}")
                 yield obj
-            document = {**top.builder.value, **_top_level_of(feeder.tail())}
+            document = {**top.builder.value, **_top_level_of(items.tail())}
     except ijson.JSONError as error:
         where = f"after item {index}" if index >= 0 else "before the first item"
         detail = (str(error).strip().splitlines() or [type(error).__name__])[0]
@@ -286,28 +266,36 @@ def iter_objects(stream: BinaryIO) -> Iterator[dict]:
 
 
 def iter_rows(stream: BinaryIO, *, cluster: str, account_id: str, region: str, dump_at: datetime,
-              snapshot_date: date) -> Iterator[tuple[str, dict]]:
+              snapshot_date: date, limits: DumpLimits = DumpLimits()) -> Iterator[tuple[str, dict]]:
     """(table, row) per object, streamed; may raise DumpError after yielding."""
     context = {"cluster": cluster, "account_id": account_id, "region": region, "dump_at": dump_at,
                "snapshot_date": snapshot_date}
-    for obj in iter_objects(stream):
+    for obj in iter_objects(stream, limits):
         yield to_row(obj, context)
 
 
 def iter_batches(stream: BinaryIO, *, cluster: str, account_id: str, region: str, dump_at: datetime,
-                 snapshot_date: date, batch_rows: int = BATCH_ROWS) -> Iterator[tuple[str, list[dict]]]:
-    """(table, rows) batches of at most `batch_rows`, each table's remainder at the end.
+                 snapshot_date: date, batch_rows: int = BATCH_ROWS, limits: DumpLimits = DumpLimits(),
+                 ) -> Iterator[tuple[str, list[dict]]]:
+    """(table, rows) batches of at most `batch_rows`, each table's remainder at the end; every table's rows
+    are handed out too whenever the rows waiting hold BATCH_RAW_BYTES of `raw`, so large objects stay bounded.
 
     May raise DumpError after yielding batches: write them only into sinks that are discarded on an
     exception, or use `parse_dump`.
     """
     pending: dict[str, list[dict]] = {}
+    raw_bytes = 0
     for table, row in iter_rows(stream, cluster=cluster, account_id=account_id, region=region,
-                                dump_at=dump_at, snapshot_date=snapshot_date):
+                                dump_at=dump_at, snapshot_date=snapshot_date, limits=limits):
         rows = pending.setdefault(table, [])
         rows.append(row)
-        if len(rows) >= batch_rows:
+        raw_bytes += len(row["raw"])
+        if raw_bytes >= BATCH_RAW_BYTES:
+            yield from ((name, waiting) for name, waiting in pending.items() if waiting)
+            pending, raw_bytes = {}, 0
+        elif len(rows) >= batch_rows:
             yield table, rows
+            raw_bytes -= sum(len(done["raw"]) for done in rows)
             pending[table] = []
     for table, rows in pending.items():
         if rows:
@@ -315,13 +303,13 @@ def iter_batches(stream: BinaryIO, *, cluster: str, account_id: str, region: str
 
 
 def parse_dump(stream: BinaryIO, cluster: str, account_id: str, region: str, dump_at: datetime,
-               snapshot_date: date) -> dict[str, list[dict]]:
+               snapshot_date: date, limits: DumpLimits = DumpLimits()) -> dict[str, list[dict]]:
     """Every table's rows (every table present, empty when the dump had none of that kind), or DumpError.
 
     Holds all rows in memory; nothing is returned unless the whole dump was read.
     """
     tables: dict[str, list[dict]] = {name: [] for name in TABLES}
     for table, row in iter_rows(stream, cluster=cluster, account_id=account_id, region=region,
-                                dump_at=dump_at, snapshot_date=snapshot_date):
+                                dump_at=dump_at, snapshot_date=snapshot_date, limits=limits):
         tables[table].append(row)
     return tables

@@ -23,7 +23,7 @@ from cloud_inventory.k8s.dropbox import DropBox, DumpObject, DumpTime, KeyLayout
 from cloud_inventory.k8s.kinds import SCHEMAS
 from cloud_inventory.k8s.parser import DumpError, iter_batches
 from cloud_inventory.lake import Lake, parquet_sink
-from cloud_inventory.settings import Settings
+from cloud_inventory.settings import DumpLimits, Settings
 
 
 class DumpsFailed(RuntimeError):
@@ -35,12 +35,14 @@ def configured_clusters(settings: Settings) -> list[dict]:
     return [asdict(cluster) for cluster in load_accounts(settings.accounts_file).clusters]
 
 
-def write_dump(lake: Lake, stream: Any, cluster: Cluster, when: DumpTime) -> dict[str, int]:
+def write_dump(lake: Lake, stream: Any, cluster: Cluster, when: DumpTime, limits: DumpLimits = DumpLimits(),
+               ) -> dict[str, int]:
     """Rows written per table; raises (leaving no file of this dump behind) unless the whole dump was read."""
     with ExitStack() as stack:
         sinks = {}
         for table, rows in iter_batches(stream, cluster=cluster.name, account_id=cluster.account_id,
-                                        region=cluster.region, dump_at=when.at, snapshot_date=when.day):
+                                        region=cluster.region, dump_at=when.at, snapshot_date=when.day,
+                                        limits=limits):
             sink = sinks.get(table)
             if sink is None:
                 path = lake.k8s_dump_file(table, when.day, cluster.name, when.stamp)
@@ -49,7 +51,8 @@ def write_dump(lake: Lake, stream: Any, cluster: Cluster, when: DumpTime) -> dic
     return {table: sink.rows for table, sink in sorted(sinks.items())}
 
 
-def ingest_dump(dropbox: DropBox, lake: Lake, cluster: Cluster, dump: DumpObject, run_id: str) -> dict:
+def ingest_dump(dropbox: DropBox, lake: Lake, cluster: Cluster, dump: DumpObject, run_id: str,
+                limits: DumpLimits = DumpLimits()) -> dict:
     """One dump into the lake, or into quarantine; its ledger row either way."""
     started = datetime.now(timezone.utc)
     entry = {**ledger.EMPTY_ENTRY, "cluster": cluster.name, "account_id": cluster.account_id,
@@ -59,7 +62,7 @@ def ingest_dump(dropbox: DropBox, lake: Lake, cluster: Cluster, dump: DumpObject
         when = dump_time(dump.key, cluster.name)
         entry.update(dump_at=when.at, snapshot_date=when.day)
         with closing(dropbox.open(dump)) as stream:
-            table_rows = write_dump(lake, stream, cluster, when)
+            table_rows = write_dump(lake, stream, cluster, when, limits)
         entry.update(table_rows=table_rows, rows=sum(table_rows.values()))
     except (KeyLayoutError, DumpError) as bad:
         reason = bad.reason if isinstance(bad, DumpError) else str(bad)
@@ -91,7 +94,7 @@ def ingest_cluster(cluster_fields: dict, settings: Settings, run_id: str, *, dro
     attempts: list[dict] = []
     try:
         for dump in pending:
-            attempts.append(ingest_dump(dropbox, lake, cluster, dump, run_id))
+            attempts.append(ingest_dump(dropbox, lake, cluster, dump, run_id, settings.dump_limits))
     finally:
         if attempts:  # also after an interruption: what was done is recorded, the rest is found next run
             ledger.write_ledger(lake, cluster.name, ledger.merge(entries, attempts))
