@@ -23,6 +23,24 @@ FIXTURES = PROJECT_ROOT / "tests" / "data" / "k8s"
 DEMO_ACCOUNTS_FILE = PROJECT_ROOT / "include" / "config" / "accounts.demo.yaml"
 BAD = ["bad-truncated.json.gz", "bad-corrupt.json.gz", "bad-empty.json", "bad-not-k8s.json",
        "bad-no-metadata.json", "bad-truncated.json"]
+# The limits the next test runs with (settings, as an operator sets them), and a dump past each, gzipped.
+LIMITS = {"INVENTORY_K8S_DUMP_MAX_WHITESPACE": "4KiB", "INVENTORY_K8S_DUMP_MAX_STRING_SIZE": "64KiB",
+          "INVENTORY_K8S_DUMP_MAX_ITEM_SIZE": "256KiB", "INVENTORY_K8S_DUMP_MAX_SIZE": "1MiB"}
+
+
+def _pods(*specs: bytes) -> bytes:
+    pods = [b'{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p%d"}, "spec": %s}' % (i, spec)
+            for i, spec in enumerate(specs)]
+    return gzip.compress(b'{"apiVersion": "v1", "kind": "List", "items": [' + b", ".join(pods) + b"]}")
+
+
+HOSTILE = {  # the dump, and what its ledgered reason says
+    "nested": (_pods(b'{"a":' * 100_000 + b"1" + b"}" * 100_000), "100 levels of nesting"),
+    "whitespace": (_pods(b"{}", b" " * 200_000 + b"{}"), "4,096 bytes of whitespace in a row"),
+    "string": (_pods(b'"' + b"x" * 100_000 + b'"'), "65,536 bytes in one string"),
+    "item": (_pods(b"{" + b", ".join(b'"k%d": 1' % i for i in range(60_000)) + b"}"), "262,144 bytes in one item"),
+    "size": (_pods(*[b"{}"] * 20_000), "1,048,576 bytes of JSON in one dump"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -87,12 +105,17 @@ def test_dumps_land_once_and_a_rerun_processes_nothing_again(dag, emulator, drop
     assert [len(read_ledger(lake, c)) for c in ("prod-eks", "stg-eks")] == [1, 1]
 
 
-def test_bad_dumps_are_quarantined_while_the_good_ones_land(dag, emulator, dropbox):
+def test_bad_and_hostile_dumps_are_quarantined_while_the_good_ones_land(dag, emulator, dropbox, monkeypatch):
     s3, bucket, data_dir = dropbox
+    for variable, value in LIMITS.items():
+        monkeypatch.setenv(variable, value)
     for minute, fixture in enumerate(BAD):
         name = f"20261120T08{minute:02d}00Z.json" + (".gz" if fixture.endswith(".gz") else "")
         s3.put_object(Bucket=bucket, Key=f"dumps/cluster=prod-eks/dt=2026-11-20/{name}",
                       Body=(FIXTURES / "parser" / fixture).read_bytes())
+    for minute, (body, _) in enumerate(HOSTILE.values(), start=30):
+        s3.put_object(Bucket=bucket, Key=f"dumps/cluster=prod-eks/dt=2026-11-20/20261120T08{minute}00Z.json.gz",
+                      Body=body)
     s3.put_object(Bucket=bucket, Key="dumps/cluster=prod-eks/dt=2026-11-20/20261120T090000Z.json.gz",
                   Body=gzip.compress((FIXTURES / "dump-list.json").read_bytes()))
     s3.put_object(Bucket=bucket, Key="dumps/cluster=stg-eks/dt=2026-11-20/20261120T090000Z.json.gz",
@@ -103,13 +126,18 @@ def test_bad_dumps_are_quarantined_while_the_good_ones_land(dag, emulator, dropb
 
     assert dag_run.state == "success", states  # quarantine is the handling, not a failure
     lake = Lake(str(data_dir / "lake"))
-    statuses = {e["key"].rsplit("/", 1)[1]: e["status"] for e in read_ledger(lake, "prod-eks")}
-    assert sorted(statuses.values()) == ["ok"] + ["quarantined"] * len(BAD)
+    ledger = {e["key"].rsplit("/", 1)[1]: e for e in read_ledger(lake, "prod-eks")}
+    statuses = {name: entry["status"] for name, entry in ledger.items()}
+    assert sorted(statuses.values()) == ["ok"] + ["quarantined"] * (len(BAD) + len(HOSTILE))
     assert statuses["20261120T090000Z.json.gz"] == "ok"
+    for minute, (_, words) in enumerate(HOSTILE.values(), start=30):
+        entry = ledger[f"20261120T08{minute}00Z.json.gz"]
+        assert words in entry["error_message"] and "at byte" in entry["error_message"], entry["error_message"]
+        assert entry["quarantine_uri"].endswith(f"quarantine/cluster=prod-eks/dt=2026-11-20/20261120T08{minute}00Z.json.gz")
     assert [e["status"] for e in read_ledger(lake, "stg-eks")] == ["ok"]
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"])
     quarantined = [k for k in keys if k.startswith("dumps/quarantine/")]
-    assert len(quarantined) == len(BAD) and set(drop_box_before) <= set(keys)  # copied, never moved or deleted
+    assert len(quarantined) == len(BAD) + len(HOSTILE) and set(drop_box_before) <= set(keys)  # copied, never moved or deleted
     assert (data_dir / "lake/raw/k8s/other/dt=2026-11-20/cluster=stg-eks/20261120T090000Z.parquet").exists()
 
 
