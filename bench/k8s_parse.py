@@ -30,7 +30,13 @@
 3. Prints uncompressed MB/s (1 MB = 10^6 bytes), CPU seconds, peak RSS (MiB) and ratios against the
    baselines; checks the pipeline's rows per table against the objects generated per kind; prints
    [MET]/[MISSED] against the targets: >= 30 MB/s on one core, peak RSS < 1 GiB for the big dump.
-   Exits 1 if a target is missed (not in --quick), 2 if rows were lost or a stage failed.
+4. Hostile dumps (`HOSTILE`), each at two sizes (one, smaller, in --quick): an item nested 100,000 levels,
+   a GiB of whitespace inside a pod, a 100 MiB string, a 100 MiB item, a 100 MiB single object, and items
+   whose 4 MiB strings are all closing braces; each gzipped, through the DAG's write_dump with the default
+   limits, beside a kubectl-shaped dump of the same gzip size. Targets: each refused (the braces read whole),
+   peak RSS < 1 GiB, and twice the input at most 2.5x the CPU time.
+   Exits 1 if a target is missed (not in --quick), 2 if rows were lost, a stage failed or (--quick) a hostile
+   dump was not refused.
 """
 from __future__ import annotations
 
@@ -49,6 +55,7 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
+from typing import Iterator
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -827,6 +834,60 @@ def write_dump(directory: str, label: str, pods: int, seed: int = 7, managed_fie
 
 
 # ==================================================================================================
+# hostile dumps: what an attacker (or a broken bastion) uploads, each at two sizes
+# ==================================================================================================
+
+_HEAD = b'{"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, '
+
+
+def _repeat(piece: bytes, total: int) -> Iterator[bytes]:
+    """`total` bytes of `piece` repeated, in chunks of about 1 MiB (never held whole)."""
+    chunk = piece * max(1, (1 << 20) // len(piece))
+    while total > 0:
+        yield chunk[:total]
+        total -= len(chunk)
+
+
+def _braces_items(count: int) -> Iterator[bytes]:
+    """Items whose one string is 4 MiB of closing braces (at the string limit): the parser probed each brace once."""
+    for index in range(count):
+        yield (b"" if index == 0 else b", ") + b'{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p%d"}, "spec": "' % index
+        yield from _repeat(b"}", 4 * MIB - 1)
+        yield b'"}'
+
+
+HOSTILE = {  # name: (size unit, size, parts of the dump for a size) -- each made at 1x and 2x that size
+    "nested objects": ("levels", 100_000, lambda n: [b'{"apiVersion": "v1", "kind": "List", "items": [',
+                                                      b'{"a":' * n, b"1", b"}" * n, b"]}"]),
+    "whitespace inside a pod": ("MiB", 1024, lambda n: [_HEAD + b'"spec":', _repeat(b" ", n * MIB), b"{}}]}"]),
+    "one long string": ("MiB", 100, lambda n: [_HEAD + b'"spec": "', _repeat(b"x", n * MIB), b'"}]}']),
+    "one large item": ("MiB", 100, lambda n: [_HEAD + b'"spec": {', _repeat(b'"k": 1, ', n * MIB), b'"z": 1}}]}']),
+    "one large single object": ("MiB", 100, lambda n: [b'{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, '
+                                                       b'"spec": [', _repeat(b'"' + b"y" * 62 + b'", ', n * MIB),
+                                                       b'"z"]}']),
+    "strings of braces (4 MiB each)": ("items", 25, lambda n: [b'{"apiVersion": "v1", "kind": "List", "items": [',
+                                                               _braces_items(n), b"]}"]),
+}
+
+
+QUICK_HOSTILE = {"whitespace inside a pod": 64, "one long string": 8, "one large item": 20,
+                 "one large single object": 20, "strings of braces (4 MiB each)": 2}  # (--quick: 1x only, smaller)
+
+
+def write_hostile(directory: str, name: str, amount: int) -> dict:
+    """One hostile dump, gzipped as the bastion would, streamed to disk; its sizes."""
+    unit, _, parts = HOSTILE[name]
+    path = os.path.join(directory, f"hostile-{name.split()[0]}-{amount}.json.gz")
+    size = 0
+    with gzip.open(path, "wb", compresslevel=6) as packed:
+        for part in parts(amount):
+            for chunk in ([part] if isinstance(part, bytes) else part):
+                packed.write(chunk)
+                size += len(chunk)
+    return {"label": f"{name}, {amount:,} {unit}", "gz_path": path, "bytes": size, "gz_bytes": os.path.getsize(path)}
+
+
+# ==================================================================================================
 # measuring one stage (in a child process: `--measure STAGE PATH`)
 # ==================================================================================================
 
@@ -906,6 +967,9 @@ def measure(stage: str, path: str) -> dict:
         try:
             with open(path, "rb") as handle:
                 counts.update(write_dump(Lake(os.path.join(lake_dir, "lake")), handle, cluster, when))
+        except parser.DumpError as refused:  # a hostile dump: what matters is how far it got, and at what cost
+            extra["refused"] = refused.reason
+        else:
             extra["parquet_mb"] = sum(f.stat().st_size for f in Path(lake_dir, "lake").rglob("*.parquet")) / MB
         finally:
             shutil.rmtree(lake_dir, ignore_errors=True)
@@ -1045,8 +1109,67 @@ def main(argv: list[str] | None = None) -> int:
                 big_runs.setdefault(stage, []).append(run_stage(stage, big["gz_path"], timeout))
             print(f"  {big['label']}: round {round_ + 1}/{args.repeat} done", flush=True)
         big_res = {stage: best(runs) for stage, runs in big_runs.items()}
+        hostile = run_hostile(directory, small, args, timeout)
 
-    return report(args, small, small_res, big, big_res)
+    return max(report(args, small, small_res, big, big_res), report_hostile(hostile, args))
+
+
+def run_hostile(directory: str, small: dict, args, timeout: float) -> list[dict]:
+    """Each hostile shape at two sizes through the DAG's write_dump (default limits), each beside a kubectl-shaped
+    dump of the same gzip size; every dump is deleted once measured."""
+    print("hostile dumps:", flush=True)
+    gz_per_pod = small["gz_bytes"] / small["pods"]
+    rows = []
+    for name, (_, amount, _) in HOSTILE.items():
+        amounts = [QUICK_HOSTILE.get(name, amount)] if args.quick else [amount, 2 * amount]
+        for size in amounts:
+            dump = write_hostile(directory, name, size)
+            dump["result"] = best([run_stage("write_dump", dump["gz_path"], timeout) for _ in range(args.repeat)])
+            os.remove(dump["gz_path"])
+            pods = max(1, round(dump["gz_bytes"] / gz_per_pod))
+            normal = write_dump(directory, f"normal-{pods}-pods", pods, seed=13, managed_fields=args.managed_fields)
+            dump["normal"] = normal
+            normal["result"] = best([run_stage("write_dump", normal["gz_path"], timeout) for _ in range(args.repeat)])
+            os.remove(normal["path"]), os.remove(normal["gz_path"])
+            rows.append({**dump, "name": name, "amount": size})
+            print(f"  {dump['label']}: done", flush=True)
+    return rows
+
+
+def report_hostile(rows: list[dict], args) -> int:
+    print("\nhostile dumps through the DAG's write_dump (default limits), each beside a kubectl-shaped dump of the "
+          "same gzip size (best of %d; peak RSS of the process, ~125 MiB of it the interpreter and pyarrow):" % args.repeat)
+    print(f"  {'shape':42s} {'gzip MB':>8s} {'JSON MB':>9s} {'wall_s':>7s} {'cpu_s':>6s} {'peak MiB':>9s}   "
+          f"{'normal: JSON MB':>15s} {'wall_s':>7s} {'peak MiB':>9s}   outcome")
+    targets, by_name = [], {}
+    for row in rows:
+        r, n = row["result"], row["normal"]["result"]
+        if "error" in r or "error" in n:
+            targets.append((f"{row['label']} ran", False, r.get("error") or n.get("error")))
+            continue
+        refused = r.get("refused")
+        outcome = (f"refused: {refused.split(' (INVENTORY')[0].removeprefix('over the limit of ')} "
+                   f"at byte {refused.split('at byte ')[1].split(' ')[0]}" if refused else
+                   f"read: {sum(r['counts'].values()):,} rows")
+        print(f"  {row['label']:42s} {row['gz_bytes'] / MB:8.2f} {row['bytes'] / MB:9.1f} {r['wall_s']:7.2f} "
+              f"{r['cpu_s']:6.2f} {r['peak_rss_mb']:9.0f}   {row['normal']['bytes'] / MB:15.1f} {n['wall_s']:7.2f} "
+              f"{n['peak_rss_mb']:9.0f}   {outcome}")
+        expect_refusal = not row["name"].startswith("strings of braces")
+        targets.append((f"{row['label']}: {'refused' if expect_refusal else 'read whole'}, peak RSS < {TARGET_RSS_MB} MiB",
+                        bool(refused) == expect_refusal and r["peak_rss_mb"] < TARGET_RSS_MB,
+                        f"{'refused' if refused else 'read'}, {r['peak_rss_mb']:.0f} MiB"))
+        by_name.setdefault(row["name"], []).append(row)
+    for name, sizes in by_name.items():
+        if len(sizes) == 2:  # twice the input may cost at most about twice the time (0.2 s floor: timer noise)
+            one, two = (max(s["result"]["cpu_s"], 0.2) for s in sizes)
+            targets.append((f"{name}: 2x the input, at most 2.5x the CPU time", two <= 2.5 * one,
+                            f"{sizes[0]['result']['cpu_s']:.2f} -> {sizes[1]['result']['cpu_s']:.2f} s"))
+    print("\nhostile targets:")
+    for label, met, value in targets:
+        print(f"  [{'MET' if met else 'MISSED'}] {label}: {value}")
+    if not all(met for _, met, _ in targets):
+        return 2 if args.quick else 1
+    return 0
 
 
 def report(args, small, small_res, big, big_res) -> int:
