@@ -120,11 +120,22 @@ def test_empty_values_mean_the_default(monkeypatch):
     ("INVENTORY_DUMPS_URI", "/var/dumps"),
     ("INVENTORY_WAREHOUSE_MEMORY_LIMIT", "lots"),
     ("INVENTORY_DUMPS_URI", "s3:///prefix"),
+    ("INVENTORY_K8S_DUMP_MAX_DEPTH", "1"),
+    ("INVENTORY_K8S_DUMP_MAX_STRING_SIZE", "lots"),
+    ("INVENTORY_K8S_DUMP_MAX_ITEM_SIZE", "16 MiBs"),
+    ("INVENTORY_K8S_DUMP_MAX_SIZE", "0"),
 ])
 def test_bad_values_name_the_variable(monkeypatch, variable, value):
     monkeypatch.setenv(variable, value)
     with pytest.raises(SettingsError, match=variable):
         load()
+
+
+@pytest.mark.parametrize("value, expected", [("65536", 65536), ("64KiB", 65536), ("64 kib", 65536), ("1.5MB", 1_500_000),
+                                             ("8GiB", 8 * 2**30), ("2TB", 2 * 10**12), ("100B", 100)])
+def test_sizes_take_decimal_and_binary_units(monkeypatch, value, expected):
+    monkeypatch.setenv("INVENTORY_K8S_DUMP_MAX_WHITESPACE", value)
+    assert load().dump_limits.max_whitespace_bytes == expected
 
 
 def test_settings_error_is_a_value_error():

@@ -171,6 +171,22 @@ def test_batches_cover_every_row():
     assert pa.Table.from_pylist(batches[0][1], schema=SCHEMAS["pod"]).num_rows == 1000
 
 
+def test_batches_also_close_at_a_size_of_raw_objects(monkeypatch):
+    """Large objects are handed on before a batch is full of them: every table waiting is, at BATCH_RAW_BYTES."""
+    from cloud_inventory.k8s import parser
+
+    data, _ = synthetic_dump(300)
+    sizes = [len(row["raw"]) for row in parse_dump(io.BytesIO(data), **SOURCE)["pod"]]
+    limit = sum(sizes[:100])
+    monkeypatch.setattr(parser, "BATCH_RAW_BYTES", limit)
+    batches = [rows for _, rows in iter_batches(io.BytesIO(data), batch_rows=1_000, **SOURCE)]
+    assert len(batches[0]) == 100 and len(batches) >= 3
+    assert all(sum(len(row["raw"]) for row in rows[:-1]) < limit <= sum(len(row["raw"]) for row in rows)
+               for rows in batches[:-1])
+    assert [row["raw"] for rows in batches for row in rows] == [
+        row["raw"] for row in parse_dump(io.BytesIO(data), **SOURCE)["pod"]]
+
+
 def test_large_dump_streams_in_bounded_memory(big_dump):
     data, text_size = big_dump
     assert text_size > 40_000_000
