@@ -100,10 +100,10 @@ class Scanner:
             at, chars = self._unescaped(at, chars, n)
         quotes = chars == QUOTE
         started_in_string = self.in_string
-        string_before = (np.cumsum(quotes, dtype=np.int32) - quotes + started_in_string) & 1
+        inside = np.bitwise_xor.accumulate(quotes.view(np.uint8))  # after each token: in a string (if none open before)
         self._check_strings(at[quotes], n)
         self._check_spaces(block, data, at, quotes, started_in_string)
-        structural = ~quotes & (string_before == 0)
+        structural = ~quotes & (inside == started_in_string)  # (a bracket's own "after" is its "before")
         last_end = self._check_structure(block, at[structural], chars[structural], n)
         self._before = block[-_LOOK_BACK:] if n >= _LOOK_BACK else (self._before + block)[-_LOOK_BACK:]
         self.offset += n
@@ -198,8 +198,9 @@ class Scanner:
         inside_items = 0
         last_end = -1
         if len(at):
-            step = np.where((chars == OPEN_OBJECT) | (chars == OPEN_ARRAY), 1, -1)
-            depth = self.depth + np.cumsum(step)
+            closing = (chars | 0x20) == CLOSE_OBJECT
+            step = 1 - 2 * closing.view(np.int8)
+            depth = self.depth + np.cumsum(step, dtype=np.int32)
             if depth.max() > limits.max_depth:
                 k = int(np.argmax(depth > limits.max_depth))
                 raise self._exceeded("levels of nesting", "max_depth", self.offset + int(at[k]))
@@ -209,7 +210,8 @@ class Scanner:
                                     f"{self.offset + int(at[k]):,}")
             self.depth = int(depth[-1])
             # The depth-2 containers opening and closing (a handful per dump) decide which items count.
-            level2 = np.flatnonzero(((step == 1) & (depth == 2)) | ((step == -1) & (depth == 1)))
+            level = depth + closing  # the depth of the container each bracket opens or closes
+            level2 = np.flatnonzero(level == 2)
             flags = np.zeros(len(level2), dtype=bool)
             carried_flag = self.in_items
             for index, k in enumerate(level2):
@@ -224,12 +226,12 @@ class Scanner:
                         inside_items += position + 1 - items_from
                         items_from = None
                 self.in_items = flags[index] = is_items
-            level3 = np.flatnonzero(((step == 1) & (depth == 3)) | ((step == -1) & (depth == 2)))
+            level3 = np.flatnonzero(level == 3)
             if len(level3):
                 container = np.searchsorted(level2, level3) - 1
                 in_items = np.append(flags, carried_flag)[container]  # -1: the container open at the block's start
                 events = level3[in_items]
-                last_end = self._check_items(at[events] + self.offset, step[events] == 1)
+                last_end = self._check_items(at[events] + self.offset, ~closing[events])
         if items_from is not None:
             inside_items += n - items_from
         self.outside_items += n - inside_items
