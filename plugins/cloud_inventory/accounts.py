@@ -375,9 +375,9 @@ class _BoundedLoader(yaml.SafeLoader):
                                            "(a recursive alias)", event.start_mark)
             self._alias_nodes += size
             if self._alias_nodes > MAX_ALIAS_NODES:
-                raise _Refused(None, None, f"aliases expand to more than {MAX_ALIAS_NODES:,} values (at *{event.anchor});"
-                                           " an accounts file may repeat values with aliases, not multiply them",
-                               event.start_mark)
+                raise _Refused(None, None, f"aliases expand to more than {MAX_ALIAS_NODES:,} values "
+                                           f"(at *{event.anchor}); an accounts file may repeat values with aliases, "
+                                           "not multiply them", event.start_mark)
             return node
         self._depth += 1
         if self._depth > MAX_DEPTH:
