@@ -2,7 +2,8 @@
 
 validate_config -> plan -> extract, mapped: one task per (account, region) for the regional types
                                      and one per (account, "global") for S3, Route 53 and CloudFront
-                        -> publish_lake (marks the lake Asset) and report (fails the run if any pair failed)
+                        -> publish_lake (marks the lake Asset; skipped when nothing was extracted) and report
+                           (fails the run if any pair failed, or says why nothing ran)
 Extraction tasks share an Airflow pool, so the number of concurrent API callers stays bounded.
 """
 from __future__ import annotations
@@ -48,13 +49,11 @@ def _run_identity() -> tuple:
 def aws_inventory():
     @task(retries=0)
     def validate_config() -> dict:
-        from cloud_inventory.accounts import AccountsConfigError
-        from cloud_inventory.pipeline import aws_inventory as work
+        from cloud_inventory.pipeline import aws_inventory as work, run_gate
 
-        try:
-            return work.validate_config(inventory_settings.load())
-        except AccountsConfigError as error:
-            raise AirflowFailException(str(error)) from None
+        # an invalid accounts file fails this task and is recorded for report and publish_lake
+        return run_gate.validate(get_current_context()["ti"],
+                                 lambda: work.validate_config(inventory_settings.load()))
 
     @task
     def plan() -> list[dict]:
@@ -76,13 +75,18 @@ def aws_inventory():
         return work.run_pair(pair, inventory_settings.load(), snapshot_date, run_id)
 
     @task(trigger_rule="all_done", outlets=[LAKE_AWS], retries=0)
-    def publish_lake() -> None:
-        """Marks the lake updated whatever failed: the marts show failed sources as stale, not deleted."""
+    def publish_lake(planned: list | None) -> None:
+        """Marks the lake updated whatever extraction failed (the marts show failed sources as stale, not deleted);
+        skipped when nothing was extracted (an invalid accounts file, no plan)."""
+        from cloud_inventory.pipeline import run_gate
+
+        run_gate.skip_publish_if_nothing_ran(get_current_context()["ti"], planned)
 
     @task(trigger_rule="all_done", retries=0)
-    def report(planned: list) -> dict:
-        from cloud_inventory.pipeline import aws_inventory as work
+    def report(planned: list | None) -> dict:
+        from cloud_inventory.pipeline import aws_inventory as work, run_gate
 
+        run_gate.fail_report_if_nothing_ran(get_current_context()["ti"], planned)
         snapshot_date, run_id = _run_identity()
         unplanned = get_current_context()["ti"].xcom_pull(task_ids="plan", key="unplanned") or []
         summary = work.report(inventory_settings.load(), snapshot_date, run_id, list(planned))
@@ -97,7 +101,7 @@ def aws_inventory():
     planned = plan()
     validate_config() >> planned
     extracted = extract.expand(pair=planned)
-    extracted >> publish_lake()
+    extracted >> publish_lake(planned)
     extracted >> report(planned)
 
 

@@ -3,7 +3,7 @@
 validate_config -> ingest, mapped: one task per configured cluster (new dumps, oldest first;
                    unreadable ones quarantined; a ledger per cluster so no dump is done twice or skipped)
                 -> publish_lake (marks the lake Asset when any dump landed) and report (fails the run
-                   if a dump could not be read after the task's retries)
+                   if a dump could not be read after the task's retries, or says why nothing ran)
 Runs every 15 minutes (INVENTORY_K8S_SCHEDULE). Dumps carry their own time, so any run picks up
 whatever is new, whatever its logical date.
 """
@@ -37,13 +37,11 @@ RETRIES = dict(retries=SETTINGS.task_retries, retry_delay=timedelta(seconds=SETT
 def k8s_inventory():
     @task(retries=0)
     def validate_config() -> list[dict]:
-        from cloud_inventory.accounts import AccountsConfigError
-        from cloud_inventory.pipeline import k8s_inventory as work
+        from cloud_inventory.pipeline import k8s_inventory as work, run_gate
 
-        try:
-            return work.configured_clusters(inventory_settings.load())
-        except AccountsConfigError as error:
-            raise AirflowFailException(str(error)) from None
+        # an invalid accounts file fails this task and is recorded for report and publish_lake
+        return run_gate.validate(get_current_context()["ti"],
+                                 lambda: work.configured_clusters(inventory_settings.load()))
 
     @task(map_index_template="{{ cluster_label }}")
     def ingest(cluster: dict) -> dict:
@@ -58,16 +56,18 @@ def k8s_inventory():
     @task(trigger_rule="all_done", outlets=[LAKE_K8S], retries=0)
     def publish_lake() -> None:
         """Marks the lake updated when any dump landed this run; a run with nothing new marks nothing."""
-        from cloud_inventory.pipeline import k8s_inventory as work
+        from cloud_inventory.pipeline import k8s_inventory as work, run_gate
 
+        run_gate.skip_publish_if_nothing_ran(get_current_context()["ti"])
         summary = work.run_summary(inventory_settings.load(), get_current_context()["run_id"])
         if not summary["processed"]:
             raise AirflowSkipException("no new dump landed in this run")
 
     @task(trigger_rule="all_done", retries=0)
     def report() -> dict:
-        from cloud_inventory.pipeline import k8s_inventory as work
+        from cloud_inventory.pipeline import k8s_inventory as work, run_gate
 
+        run_gate.fail_report_if_nothing_ran(get_current_context()["ti"])
         summary = work.report(inventory_settings.load(), get_current_context()["run_id"])
         print(work.format_report(summary))
         if summary["failed"]:

@@ -1,12 +1,15 @@
 """accounts.py: the example files load; every problem is reported with account and field, before any API call."""
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import botocore.endpoint
 import pytest
 import yaml
 
-from cloud_inventory.accounts import (Account, AccountsConfig, AccountsConfigError, Organization, known_regions, load,
-                                      parse)
+from cloud_inventory.accounts import (MAX_DEPTH, MAX_FILE_BYTES, Account, AccountsConfig, AccountsConfigError,
+                                      Organization, known_regions, load, parse)
 from cloud_inventory.settings import PROJECT_ROOT
 
 CONFIG = PROJECT_ROOT / "include" / "config"
@@ -266,3 +269,71 @@ def test_every_cluster_problem_is_reported_with_its_cluster_and_field():
         "clusters[2] (ok).name: is listed twice",
         "clusters (ok).account_id: 999999999999 is not one of the accounts in this file",
     ]
+
+
+# The file's bounds: size, aliases, depth --------------------------------------------------------------------
+def only_problem(path) -> str:
+    with pytest.raises(AccountsConfigError) as caught:
+        load(path)
+    (problem,) = caught.value.problems
+    return problem
+
+
+def test_an_alias_bomb_is_refused_at_once():
+    started = time.perf_counter()
+    problem = only_problem(DATA / "alias_bomb.yaml")
+    assert time.perf_counter() - started < 0.5
+    assert problem == ("line 12, column 10: aliases expand to more than 100,000 values (at *e); an accounts file "
+                       "may repeat values with aliases, not multiply them")
+
+
+def test_a_recursive_alias_is_refused(tmp_path):
+    path = tmp_path / "accounts.yaml"
+    path.write_text("defaults:\n  regions: &loop [us-east-1, *loop]\naccounts: []\n")
+    assert only_problem(path) == "line 2, column 30: alias *loop is inside the node it refers to (a recursive alias)"
+
+
+def test_nesting_past_the_bound_is_refused(tmp_path):
+    path = tmp_path / "accounts.yaml"
+    path.write_text("accounts: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert only_problem(path) == f"line 1, column {10 + MAX_DEPTH}: nested more than {MAX_DEPTH} levels deep"
+
+
+def test_anchors_aliases_and_merge_keys_that_repeat_values_still_load(tmp_path):
+    """DRY config as people write it, for 2,000 accounts: a region list named once, an account merged into others."""
+    path = tmp_path / "accounts.yaml"
+    path.write_text(
+        "defaults:\n  role_name: InventoryReadOnly\n  external_id: ext-id\n"
+        "  regions: &eu [eu-west-1, eu-central-1, eu-north-1]\n"
+        'accounts:\n  - &payments {id: "100000000000", name: app-0, environment: prod, team: payments}\n'
+        + "".join(f'  - <<: *payments\n    id: "{100000000000 + n}"\n    name: app-{n}\n    regions: *eu\n'
+                  for n in range(1, 2000)))
+    config = load(path)
+    assert len(config.accounts) == 2000 and config.accounts[-1].name == "app-1999"
+    assert {(a.environment, a.team, a.regions) for a in config.accounts} == {
+        ("prod", "payments", ("eu-west-1", "eu-central-1", "eu-north-1"))}
+
+
+def test_a_file_over_the_size_limit_is_refused_without_reading_it_whole(tmp_path):
+    path = tmp_path / "accounts.yaml"
+    path.write_text("accounts: []\n# " + "x" * (MAX_FILE_BYTES - 15) + "\n")
+    assert path.stat().st_size == MAX_FILE_BYTES + 1
+    assert only_problem(path) == ("the file: is larger than 2 MiB (2,097,152 bytes), the most an accounts file "
+                                  "may be")
+    started = time.perf_counter()  # an endless file: only the first MAX_FILE_BYTES + 1 bytes are read
+    assert only_problem(Path("/dev/zero")).startswith("the file: is larger than 2 MiB")
+    assert time.perf_counter() - started < 0.5
+
+
+def test_a_file_at_the_size_limit_loads(tmp_path):
+    path = tmp_path / "accounts.yaml"
+    head = 'accounts:\n  - {id: "123456789012", name: a, connection_id: c}\n# '
+    path.write_text(head + "x" * (MAX_FILE_BYTES - len(head) - 1) + "\n")
+    assert path.stat().st_size == MAX_FILE_BYTES
+    assert load(path).accounts[0].id == "123456789012"
+
+
+def test_a_file_that_is_not_utf8_is_refused(tmp_path):
+    path = tmp_path / "accounts.yaml"
+    path.write_bytes(b"accounts:\n  - name: caf\xe9\n")
+    assert only_problem(path) == "line 2, column 14: not UTF-8 text"

@@ -29,6 +29,13 @@ CLUSTER_FIELDS = {"name", "account_id", "region", "dump_interval_minutes", "stal
 CLUSTER_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")  # what the bastion script accepts
 TOP_LEVEL_FIELDS = {"defaults", "accounts", "organizations", "clusters"}
 ALL_REGIONS = "all"
+# The file is input from outside, so it is bounded: 2 MiB holds some 10,000 accounts at ~200 bytes each (an
+# organization's members are discovered, not listed); aliases may repeat a few values (`regions: *eu`) but not
+# multiply them ("billion laughs": nested anchors of aliases, a few hundred bytes that expand to billions of
+# values); real files nest 5 levels deep.
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_ALIAS_NODES = 100_000  # values (scalars, lists, mappings) all the file's aliases stand for, in total
+MAX_DEPTH = 50
 
 
 class AccountsConfigError(ValueError):
@@ -342,16 +349,77 @@ def _clusters(check: _Checker, raw_clusters: Any) -> list[Cluster]:
     return clusters
 
 
-def load(path: Path | str) -> AccountsConfig:
-    path = Path(path)
+class _Refused(yaml.composer.ComposerError):
+    """Valid YAML past one of the file's bounds."""
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that counts, while composing, how many values each node stands for with every alias expanded,
+    and refuses the file once its aliases stand for more than MAX_ALIAS_NODES values in all, an alias refers to a
+    node it is inside of, or nodes nest deeper than MAX_DEPTH; so an alias bomb stops after reading its few
+    hundred bytes, in linear time, before anything is built from it."""
+
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
+        self._expanded: dict[int, int] = {}  # id(node) -> values it stands for, counted when it is complete
+        self._alias_nodes = 0
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            node = super().compose_node(parent, index)
+            size = self._expanded.get(id(node))
+            if size is None:
+                raise _Refused(None, None, f"alias *{event.anchor} is inside the node it refers to "
+                                           "(a recursive alias)", event.start_mark)
+            self._alias_nodes += size
+            if self._alias_nodes > MAX_ALIAS_NODES:
+                raise _Refused(None, None, f"aliases expand to more than {MAX_ALIAS_NODES:,} values "
+                                           f"(at *{event.anchor}); an accounts file may repeat values with aliases, "
+                                           "not multiply them", event.start_mark)
+            return node
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise _Refused(None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
+        node = super().compose_node(parent, index)
+        self._depth -= 1
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        else:
+            children = []
+        self._expanded[id(node)] = 1 + sum(self._expanded[id(child)] for child in children)
+        return node
+
+
+def _read_bounded(path: Path) -> str:
+    """The file's text, reading at most MAX_FILE_BYTES + 1 bytes of it."""
     try:
-        text = path.read_text()
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         raise AccountsConfigError(path, [f"cannot be read: {error.strerror or error}"]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise AccountsConfigError(path, [f"the file: is larger than {MAX_FILE_BYTES // 1024 ** 2} MiB "
+                                         f"({MAX_FILE_BYTES:,} bytes), the most an accounts file may be"])
     try:
-        data = yaml.safe_load(text)
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line, column = data.count(b"\n", 0, error.start) + 1, error.start - data.rfind(b"\n", 0, error.start)
+        raise AccountsConfigError(path, [f"line {line}, column {column}: not UTF-8 text"]) from None
+
+
+def load(path: Path | str) -> AccountsConfig:
+    path = Path(path)
+    text = _read_bounded(path)
+    try:
+        data = yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "the file"
-        raise AccountsConfigError(path, [f"{where}: not valid YAML ({getattr(error, 'problem', error)})"]) from None
+        problem = getattr(error, "problem", error)
+        raise AccountsConfigError(path, [f"{where}: {problem}" if isinstance(error, _Refused)
+                                         else f"{where}: not valid YAML ({problem})"]) from None
     return parse(data, path)

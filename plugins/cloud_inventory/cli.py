@@ -2,7 +2,8 @@
 `... sql "<query>"`.
 
 All open the warehouse (INVENTORY_WAREHOUSE_PATH) read-only, so they never block or alter a build,
-and keep reading the file they opened while a new build replaces it.
+and keep reading the file they opened while a new build replaces it; and sandboxed (warehouse/readonly.py): a
+query cannot read or write files, attach databases, load extensions or change settings.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Sequence
 from urllib.parse import urlparse
 
 from cloud_inventory import settings as inventory_settings
+from cloud_inventory.warehouse.readonly import open_readonly, refusal
 
 FIND_COLUMNS = ("identifier_kind", "resource_type", "resource_id", "account_name", "account_id", "region", "cluster")
 CHANGE_COLUMNS = ("snapshot_date", "previous_snapshot_date", "field", "change_kind", "old_value", "new_value")
@@ -28,12 +30,11 @@ class CliError(Exception):
 
 
 def connect(warehouse: Path):
-    import duckdb
-
-    if not warehouse.exists():
-        raise CliError(f"no warehouse at {warehouse}: build it with the inventory_marts DAG "
-                       "(or `make demo`), or set INVENTORY_WAREHOUSE_PATH")
-    return duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return open_readonly(warehouse)
+    except FileNotFoundError as error:
+        raise CliError(f"{error}: build it with the inventory_marts DAG (or `make demo`), "
+                       "or set INVENTORY_WAREHOUSE_PATH") from None
 
 
 def normalise(identifier: str) -> str:
@@ -174,5 +175,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except duckdb.Error as error:
-        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
+        print(f"error: {refusal(error) or f'{type(error).__name__}: {error}'}", file=sys.stderr)
         return 2

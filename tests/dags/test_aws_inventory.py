@@ -16,6 +16,7 @@ from cloud_inventory.demo import estate
 from cloud_inventory.demo.emulator import Emulator
 from cloud_inventory.lake import Lake
 from cloud_inventory.manifest import read_manifests
+from tests.dags.support import asset_events
 
 pytestmark = pytest.mark.airflow
 
@@ -147,6 +148,7 @@ def test_denied_type_and_unassumable_account_are_recorded_and_the_rest_is_whole(
     extract_states = Counter(state for (task, _), state in states.items() if task == "extract")
     assert extract_states == {"success": 6, "failed": 3}  # dev's two regions and its global pair
     assert states[("publish_lake", -1)] == "success"  # the marts still rebuild from what was captured
+    assert asset_events(dag_run, "cloud_inventory_lake_aws") == ["publish_lake"]
     assert states[("report", -1)] == "failed"
 
     manifest = read_manifests(Lake(str(estate_env / "lake")), logical_date.date()).to_pylist()
@@ -202,22 +204,34 @@ def test_old_logical_date_is_refused_and_writes_nothing(dag, estate_env):
 
     assert dag_run.state == "failed"
     assert states[("plan", -1)] == "failed"
+    assert (states[("report", -1)], states[("publish_lake", -1)]) == ("failed", "skipped")
+    assert asset_events(dag_run, "cloud_inventory_lake_aws") == []  # nothing written: the marts are not woken
     assert not (estate_env / "lake" / "raw").exists()
 
 
-def test_invalid_accounts_file_stops_the_run_before_any_api_call(dag, emulator, estate_env, monkeypatch):
+def test_invalid_accounts_file_stops_the_run_before_any_api_call(dag, emulator, estate_env, monkeypatch, capfd):
+    """One clear failure: validate_config says what is wrong, report says the run failed because of it (no
+    TypeError from the plan that never ran), publish_lake marks nothing (nothing was written)."""
     accounts = estate_env / "accounts.yaml"
     accounts.write_text(yaml.safe_dump({"accounts": [
         {"id": "12345", "name": "short", "role_arn": "arn:aws:iam::12345:role/x", "external_id": "ext-1"},
         {"id": estate.PROD, "name": "prod", "role_name": "R", "external_id": "ext-1", "regions": ["us-east-9"]}]}))
     monkeypatch.setenv("INVENTORY_ACCOUNTS_FILE", str(accounts))
     emulator.reset_stats()
+    capfd.readouterr()
 
     dag_run, states = run(dag, today_midnight())
 
     assert dag_run.state == "failed"
-    assert states[("validate_config", -1)] == "failed"
-    assert states[("plan", -1)] == "upstream_failed"
+    assert states == {("validate_config", -1): "failed", ("plan", -1): "upstream_failed",
+                      ("extract", -1): "upstream_failed", ("publish_lake", -1): "skipped", ("report", -1): "failed"}
+    logs = "".join(capfd.readouterr())
+    assert "the run failed because the accounts file is invalid, so nothing was extracted and the lake was not " \
+           f"touched. {accounts}: 3 problem(s) in the accounts file:" in logs
+    assert "accounts[1] (111111111111).regions[0]: unknown region 'us-east-9'" in logs
+    assert "the accounts file is invalid: nothing was written, so the lake is not marked" in logs
+    assert "TypeError" not in logs and "NoneType" not in logs
+    assert asset_events(dag_run, "cloud_inventory_lake_aws") == []
     assert emulator.stats()["total"] == 0
     assert not (estate_env / "lake").exists()
 

@@ -15,6 +15,7 @@ from cloud_inventory.demo.emulator import Emulator
 from cloud_inventory.demo.k8s import Bastion
 from cloud_inventory.k8s.ledger import read_ledger
 from cloud_inventory.lake import Lake
+from tests.dags.support import asset_events
 
 pytestmark = pytest.mark.airflow
 
@@ -89,6 +90,7 @@ def test_dumps_land_once_and_a_rerun_processes_nothing_again(dag, emulator, drop
     assert dag_run.state == "success", states
     assert states[("publish_lake", -1)] == "success" and sorted(s for (t, _), s in states.items() if t == "ingest") == [
         "success", "success"]
+    assert asset_events(dag_run, "cloud_inventory_lake_k8s") == ["publish_lake"]
     lake = Lake(str(data_dir / "lake"))
     for cluster, uri in zip(("prod-eks", "stg-eks"), uploaded):
         (entry,) = read_ledger(lake, cluster)
@@ -101,6 +103,7 @@ def test_dumps_land_once_and_a_rerun_processes_nothing_again(dag, emulator, drop
     dag_run, states = run(dag)
     assert dag_run.state == "success", states
     assert states[("publish_lake", -1)] == "skipped"  # nothing new: the marts are not woken
+    assert asset_events(dag_run, "cloud_inventory_lake_k8s") == []
     assert {p: p.stat().st_mtime_ns for p in (data_dir / "lake" / "raw").rglob("*.parquet")} == files_before
     assert [len(read_ledger(lake, c)) for c in ("prod-eks", "stg-eks")] == [1, 1]
 
@@ -163,3 +166,27 @@ def test_a_dump_that_cannot_be_read_fails_the_run_after_the_other_clusters_land(
     dag_run, states = run(dag)  # the next run picks the failed dump up
     assert dag_run.state == "success", states
     assert sorted(e["status"] for c in ("prod-eks", "stg-eks") for e in read_ledger(lake, c)) == ["ok", "ok"]
+
+
+def test_an_invalid_accounts_file_is_one_clear_failure_and_marks_nothing(dag, emulator, dropbox, monkeypatch, capfd):
+    """validate_config says what is wrong, report says the run failed because of it (not the validator's exception
+    again, raised by its own reading of the file), publish_lake is skipped: no dump was read, nothing written."""
+    s3, bucket, data_dir = dropbox
+    bastion_upload(emulator, "prod-eks", f"s3://{bucket}/dumps")
+    accounts = data_dir / "accounts.yaml"
+    accounts.write_text(DEMO_ACCOUNTS_FILE.read_text().replace("dump_interval_minutes: 15", "dump_interval_minutes: 0"))
+    monkeypatch.setenv("INVENTORY_ACCOUNTS_FILE", str(accounts))
+    capfd.readouterr()
+
+    dag_run, states = run(dag)
+
+    assert dag_run.state == "failed"
+    assert states == {("validate_config", -1): "failed", ("ingest", -1): "upstream_failed",
+                      ("publish_lake", -1): "skipped", ("report", -1): "failed"}
+    logs = "".join(capfd.readouterr())
+    assert "the run failed because the accounts file is invalid, so nothing was extracted and the lake was not " \
+           f"touched. {accounts}: 2 problem(s) in the accounts file:" in logs
+    assert "clusters[0] (prod-eks).dump_interval_minutes: 0 must be a whole number of minutes, at least 1" in logs
+    assert "AccountsConfigError" not in logs and "TypeError" not in logs  # no crash on the file in report or publish_lake
+    assert asset_events(dag_run, "cloud_inventory_lake_k8s") == []
+    assert not (data_dir / "lake").exists()
