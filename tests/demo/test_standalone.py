@@ -290,6 +290,7 @@ def test_on_loopback_everyone_is_admin_tasks_reach_its_port_and_sigterm_stops_ev
         seconds = airflow.stop(signal.SIGTERM, tree)
     assert seconds < STOP_BOUND
     assert "make airflow: stopping Airflow" in airflow.output()
+    assert "make airflow: killing" not in airflow.output()  # `airflow standalone` stopped its components in order
 
 
 @pytest.mark.airflow
@@ -321,3 +322,4 @@ def test_on_every_address_users_log_in_and_sigint_stops_everything(tmp_path):
         assert_whole_tree(tree)
         seconds = airflow.stop(signal.SIGINT, tree)
     assert seconds < STOP_BOUND
+    assert "make airflow: killing" not in airflow.output()

@@ -11,8 +11,11 @@ What it exposes (README, "What make airflow exposes"):
   simple auth manager's users log in (`admin` by default) with a password Airflow generates, prints once
   and keeps in its passwords file; asking for "all admins" there is refused.
 - On SIGINT or SIGTERM it stops every process it started: this process is a child subreaper, so processes
-  whose parent died (task runners sit in process groups of their own) come back to it instead of init;
-  all its descendants get SIGTERM, then SIGKILL after STOP_GRACE_SECONDS, and the emulator stops last.
+  whose parent died (task runners sit in process groups of their own) come back to it instead of init.
+  `airflow standalone` gets SIGINT (it stops its components in order); whatever is left after
+  STOP_GRACE_SECONDS gets SIGTERM, then SIGKILL; the emulator stops last. The order matters: the LocalExecutor
+  workers ignore SIGTERM (they inherit the scheduler's handler) and leave only on the scheduler's "stop"
+  message, and `airflow standalone` relays its components' output, so it must outlive their shutdown.
 """
 from __future__ import annotations
 
@@ -29,7 +32,10 @@ from cloud_inventory.demo.emulator import Emulator
 from cloud_inventory.demo.run import DEMO_FAULTS
 from cloud_inventory.settings import DemoUI, SettingsError, demo_ui
 
-STOP_GRACE_SECONDS = 20  # after SIGTERM, before SIGKILL (the api-server would otherwise wait 120 s for open connections)
+# How long `airflow standalone` gets to stop its components (LocalExecutor workers wait for their running tasks, the
+# api-server for open connections: 120 s) before everything left gets SIGTERM, and then SIGKILL.
+STOP_GRACE_SECONDS = 20
+TERM_TO_KILL_SECONDS = 5
 _PR_SET_CHILD_SUBREAPER = 36
 
 
@@ -119,33 +125,46 @@ def _signal(pids, signum: int) -> None:
             pass
 
 
-def stop_descendants(keep: set[int], grace: float = STOP_GRACE_SECONDS, kill_now=lambda: False) -> None:
-    """SIGTERM every descendant of this process except `keep`, SIGKILL what is left after `grace` seconds (or
-    as soon as kill_now() says so), reaping the orphans re-parented here, until none is left."""
+def stop_descendants(keep: set[int], first: subprocess.Popen | None = None, grace: float = STOP_GRACE_SECONDS,
+                     kill_now=lambda: False) -> None:
+    """Stop every descendant of this process except `keep`, reaping the orphans re-parented here, until none is left.
+
+    SIGINT to `first` (`airflow standalone`: it stops its components in order, and they keep an open stdout to
+    log their shutdown), SIGTERM to everything left once it has exited or after `grace` seconds, SIGKILL to
+    everything left TERM_TO_KILL_SECONDS later; straight to SIGKILL when kill_now() says so.
+    """
     me = os.getpid()
-    deadline = time.monotonic() + grace
-    signalled: set[int] = set()
-    killing = False
+    phase, since = "asked", time.monotonic()
+    if first is not None and first.poll() is None:
+        first.send_signal(signal.SIGINT)
+    else:
+        phase = "terminated"
+    terminated: set[int] = set()
     while True:
+        if first is not None:
+            first.poll()  # reaps it, keeping its exit status
         processes = _processes()
         left = {pid: state for pid, state in descendants(me, processes).items() if pid not in keep}
         for pid, state in left.items():
-            if state == "Z" and processes[pid][0] == me:
+            if state == "Z" and processes[pid][0] == me and (first is None or pid != first.pid):
                 try:
                     os.waitpid(pid, os.WNOHANG)
-                except ChildProcessError:  # reaped meanwhile (a Popen's own poll)
+                except ChildProcessError:
                     pass
         alive = {pid for pid, state in left.items() if state != "Z"}
         if not left:
             return
-        if not killing and (time.monotonic() > deadline or kill_now()):
-            killing = True
-            print(f"make airflow: {len(alive)} process(es) still running after SIGTERM, killing them", flush=True)
-        if killing:
+        elapsed = time.monotonic() - since
+        if kill_now() and phase != "killed" or phase == "terminated" and elapsed > TERM_TO_KILL_SECONDS:
+            phase = "killed"
+            print(f"make airflow: killing {len(alive)} process(es) still running", flush=True)
+        elif phase == "asked" and (elapsed > grace or first.returncode is not None):
+            phase, since = "terminated", time.monotonic()
+        if phase == "killed":
             _signal(alive, signal.SIGKILL)
-        else:
-            _signal(alive - signalled, signal.SIGTERM)  # new ones too: a component may start one while stopping
-            signalled |= alive
+        elif phase == "terminated":
+            _signal(alive - terminated, signal.SIGTERM)  # new ones too: a component may start one while stopping
+            terminated |= alive
         time.sleep(0.1)
 
 
@@ -203,8 +222,8 @@ def main() -> int:
                     time.sleep(0.2)
         finally:
             print("make airflow: stopping Airflow", flush=True)
-            stop_descendants(keep={emulator.pid} if emulator.pid else set(), kill_now=stop.again)
-    stop_descendants(keep=set(), grace=5, kill_now=stop.again)  # anything the emulator left
+            stop_descendants(keep={emulator.pid} if emulator.pid else set(), first=airflow, kill_now=stop.again)
+    stop_descendants(keep=set(), kill_now=stop.again)  # anything the emulator left
     if stop.requested or airflow is None:
         return 0
     return airflow.returncode
