@@ -55,17 +55,53 @@ def run_refused(env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def test_make_airflow_refuses_before_starting_anything():
-    bad_host = run_refused({"INVENTORY_AIRFLOW_HOST": "airflow.example.org"})
-    assert bad_host.returncode == 2 and "INVENTORY_AIRFLOW_HOST='airflow.example.org' is not an IP" in bad_host.stderr
-    open_admin = run_refused({"INVENTORY_AIRFLOW_HOST": "0.0.0.0", "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True"})
-    assert open_admin.returncode == 2 and "everyone on the network admin" in open_admin.stderr
-    with socket.socket() as taken:
+    with socket.socket() as taken:  # every case runs on a taken port, so none can start anything if a check fails
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        port = taken.getsockname()[1]
-        busy = run_refused({"AIRFLOW_PORT": str(port)})
+        port = str(taken.getsockname()[1])
+        bad_host = run_refused({"INVENTORY_AIRFLOW_HOST": "airflow.example.org", "AIRFLOW_PORT": port})
+        open_admin = run_refused({"INVENTORY_AIRFLOW_HOST": "0.0.0.0", "AIRFLOW_PORT": port,
+                                  "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True"})
+        busy = run_refused({"INVENTORY_AIRFLOW_HOST": "", "AIRFLOW_PORT": port})
+    assert bad_host.returncode == 2 and "INVENTORY_AIRFLOW_HOST='airflow.example.org' is not an IP" in bad_host.stderr
+    assert open_admin.returncode == 2 and "everyone on the network admin" in open_admin.stderr
     assert busy.returncode == 2 and f"cannot listen on 127.0.0.1:{port}" in busy.stderr
-    assert "AWS emulator" not in busy.stdout  # nothing was started
+    assert "AWS emulator" not in bad_host.stdout + open_admin.stdout + busy.stdout  # nothing was started
+
+
+# -- the stop's escalation, on a cheap tree that ignores SIGINT and SIGTERM --------------------------------------------
+# In a process of its own (a subreaper is one for good): `first` ignores both signals, like a component stuck in its
+# shutdown; another process starts a child in a session of its own and exits, so that child is re-parented.
+ESCALATION = """
+import subprocess, sys, time
+from cloud_inventory.demo import standalone
+
+standalone.TERM_TO_KILL_SECONDS = 1
+assert standalone.become_subreaper()
+STUBBORN = ("import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+            "signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(600)")
+ORPHAN_MAKER = ("import subprocess, sys; child = subprocess.Popen([sys.executable, '-c', %r], stdout=subprocess.PIPE, "
+                "stderr=subprocess.DEVNULL, start_new_session=True); child.stdout.readline(); print(child.pid, flush=True)") % STUBBORN
+first = subprocess.Popen([sys.executable, "-c", STUBBORN], stdout=subprocess.PIPE, text=True)
+first.stdout.readline()
+orphan = int(subprocess.run([sys.executable, "-c", ORPHAN_MAKER], capture_output=True, text=True).stdout)
+print("TREE", first.pid, orphan, flush=True)
+started = time.monotonic()
+standalone.stop_descendants(keep=set(), first=first, grace=1)
+print("STOPPED", round(time.monotonic() - started, 1), flush=True)
+"""
+
+
+def test_what_ignores_the_stop_is_killed_orphans_included():
+    done = subprocess.run([sys.executable, "-c", ESCALATION], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    tree = [int(pid) for pid in done.stdout.split("TREE ")[1].split("\n")[0].split()]
+    survivors = [pid for pid in tree if "SIG_IGN" in command_line(pid)]
+    for pid in survivors:  # so a failure leaves nothing running
+        os.kill(pid, signal.SIGKILL)
+    assert not survivors, done.stdout  # both gone, the orphan too
+    assert "make airflow: killing 2 process(es) still running" in done.stdout
+    assert float(done.stdout.split("STOPPED ")[1]) < 5  # grace 1 s, then SIGTERM, then SIGKILL 1 s later
 
 
 # -- the real thing ----------------------------------------------------------------------------------------------
