@@ -1,7 +1,14 @@
-"""lake.py: date partitions on a local folder and on S3, replaced whole, never half-written, streamed in row groups."""
+"""lake.py: date partitions on a local folder and on S3, replaced whole, never half-written, streamed in row groups;
+what a killed writer leaves is removed by the next write, never what a live one is writing."""
 from __future__ import annotations
 
+import logging
 import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
 from datetime import date
 
 import boto3
@@ -214,3 +221,93 @@ def test_large_raw_objects_make_smaller_row_groups(lake, monkeypatch):
         sink.write([{"resource_id": f"i-{i}", "raw": "x" * 1_000} for i in range(25)])
     metadata = pq.ParquetFile(lake.fs.open_input_file(path)).metadata
     assert [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)] == [10, 10, 5]
+
+
+# A writer killed with SIGKILL ------------------------------------------------------------------------------------
+# A real lake write in another process: one row group in its temporary file, then it waits for a line on stdin.
+WRITER = """
+import sys
+import pyarrow as pa
+from cloud_inventory.lake import Lake, parquet_sink
+
+lake, path, prefix = Lake(sys.argv[1]), sys.argv[2], sys.argv[3]
+schema = pa.schema([("resource_id", pa.string()), ("n", pa.int64())])
+with parquet_sink(lake, path, schema) as sink:
+    sink.write([{"resource_id": f"{prefix}{i}", "n": i} for i in range(1000)])
+    sink.flush()
+    print("WRITING", flush=True)
+    sys.stdin.readline()
+print("DONE", flush=True)
+"""
+
+
+def start_writer(lake: Lake, path: str, prefix: str) -> subprocess.Popen:
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, lake.uri, path, prefix], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    assert writer.stdout.readline().strip() == "WRITING"
+    return writer
+
+
+def temporaries(folder: str) -> list[str]:
+    return sorted(name for name in os.listdir(folder) if name.endswith(".tmp"))
+
+
+def test_the_next_write_removes_what_a_killed_write_left_in_its_folder(tmp_path, caplog):
+    lake = Lake(str(tmp_path / "lake"))
+    path = lake.aws_partition("vpc", DT, "123456789012", "eu-west-1")
+    folder = os.path.dirname(path)
+    lake.write_table(path, pa.Table.from_pylist(rows(3), schema=SCHEMA))
+    writer = start_writer(lake, path, "killed")
+    writer.send_signal(signal.SIGKILL)
+    writer.wait(30)
+    [left] = temporaries(folder)  # part-0.parquet.<hex>.tmp, with the killed writer's row group in it
+    assert left.startswith(PART_FILE + ".") and os.path.getsize(os.path.join(folder, left)) > 0
+    assert read(lake, path).to_pylist() == rows(3)  # the partition is still the previous file, whole
+
+    lake.write_table(lake.aws_partition("vpc", DT, "123456789012", "us-east-1"),  # another folder: not touched
+                     pa.Table.from_pylist(rows(1), schema=SCHEMA))
+    assert temporaries(folder) == [left]
+    with caplog.at_level(logging.WARNING, logger="cloud_inventory.lake"):
+        lake.write_table(path, pa.Table.from_pylist(rows(2, prefix="next"), schema=SCHEMA))
+    assert temporaries(folder) == []
+    assert read(lake, path).to_pylist() == rows(2, prefix="next")
+    assert f"removed 1 temporary file(s) that killed lake writes left in {folder}: {left}" in caplog.text
+
+
+def test_a_write_never_removes_the_temporary_file_of_a_live_writer(tmp_path):
+    lake = Lake(str(tmp_path / "lake"))
+    path = lake.aws_partition("vpc", DT, "123456789012", "eu-west-1")
+    folder = os.path.dirname(path)
+    writer = start_writer(lake, path, "live")
+    try:
+        [its] = temporaries(folder)
+        lake.write_table(path, pa.Table.from_pylist(rows(2, prefix="meanwhile"), schema=SCHEMA))  # same folder
+        assert temporaries(folder) == [its]
+        writer.stdin.write("\n")
+        writer.stdin.flush()
+        assert writer.stdout.readline().strip() == "DONE"  # its temporary file was still there to move into place
+        assert writer.wait(30) == 0
+    finally:
+        writer.kill()
+    assert read(lake, path).to_pylist() == [{"resource_id": f"live{i}", "n": i} for i in range(1000)]
+    assert temporaries(folder) == []
+
+
+@pytest.mark.parametrize("lake", ["s3"], indirect=True)
+def test_on_s3_the_first_write_removes_temporary_objects_older_than_the_limit(lake, monkeypatch, caplog):
+    bucket, prefix = lake.root.split("/", 1)
+    s3 = boto3.client("s3")
+    dead = f"{prefix}/_tmp/{uuid.uuid4().hex}.tmp"  # uploaded whole, its writer killed before the move
+    s3.put_object(Bucket=bucket, Key=dead, Body=b"PAR1")
+    monkeypatch.setattr(lake_module, "STALE_S3_TEMPORARY_SECONDS", 2)
+    time.sleep(3.1)  # S3 keeps whole seconds
+    recent = f"{prefix}/_tmp/{uuid.uuid4().hex}.tmp"  # younger than the limit: a writer may be about to move it
+    s3.put_object(Bucket=bucket, Key=recent, Body=b"PAR1")
+
+    path = lake.aws_partition("vpc", DT, "123456789012", "eu-west-1")
+    with caplog.at_level(logging.WARNING, logger="cloud_inventory.lake"):
+        lake.write_table(path, pa.Table.from_pylist(rows(2), schema=SCHEMA))
+    left = {obj["Key"] for obj in s3.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/_tmp/").get("Contents", [])}
+    assert dead not in left and recent in left
+    assert f"s3://{bucket}/{dead}" in caplog.text
+    assert read(lake, path).to_pylist() == rows(2)

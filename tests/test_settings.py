@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cloud_inventory import settings as settings_module
-from cloud_inventory.settings import PROJECT_ROOT, SettingsError, load
+from cloud_inventory.settings import PROJECT_ROOT, DemoUI, SettingsError, demo_ui, load
 
 
 @pytest.fixture(autouse=True)
@@ -140,3 +140,29 @@ def test_sizes_take_decimal_and_binary_units(monkeypatch, value, expected):
 
 def test_settings_error_is_a_value_error():
     assert issubclass(SettingsError, ValueError)
+
+
+# make airflow's address ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("host", "port", "message"), [
+    ("example.org", "", r"INVENTORY_AIRFLOW_HOST='example.org' is not an IP address"),
+    ("10.0.0.300", "", r"INVENTORY_AIRFLOW_HOST='10.0.0.300' is not an IP address"),
+    ("", "http", r"AIRFLOW_PORT='http' is not a TCP port"),
+    ("", "0", r"AIRFLOW_PORT='0' is not a TCP port"),
+    ("", "65536", r"AIRFLOW_PORT='65536' is not a TCP port"),
+])
+def test_make_airflow_bad_address_is_named(monkeypatch, host, port, message):
+    monkeypatch.setenv("INVENTORY_AIRFLOW_HOST", host)
+    monkeypatch.setenv("AIRFLOW_PORT", port)
+    with pytest.raises(SettingsError, match=message):
+        demo_ui()
+
+
+def test_make_airflow_listens_on_loopback_8080_by_default(monkeypatch):
+    monkeypatch.delenv("INVENTORY_AIRFLOW_HOST", raising=False)
+    monkeypatch.delenv("AIRFLOW_PORT", raising=False)
+    assert demo_ui() == DemoUI("127.0.0.1", 8080) and demo_ui().loopback
+    monkeypatch.setenv("INVENTORY_AIRFLOW_HOST", "localhost")
+    assert demo_ui().host == "127.0.0.1"
+    monkeypatch.setenv("INVENTORY_AIRFLOW_HOST", "[::1]")
+    assert demo_ui() == DemoUI("::1", 8080) and demo_ui().loopback

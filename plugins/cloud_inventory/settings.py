@@ -5,6 +5,7 @@ The AWS endpoint is boto3's own `AWS_ENDPOINT_URL` and is not read here: botocor
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass
@@ -169,3 +170,29 @@ def load() -> Settings:
         warehouse_memory_limit=_memory("INVENTORY_WAREHOUSE_MEMORY_LIMIT", "3.5GB"),
         dump_limits=_dump_limits(),
     )
+
+
+@dataclass(frozen=True)
+class DemoUI:
+    """Where `make airflow` serves the Airflow UI: INVENTORY_AIRFLOW_HOST (default 127.0.0.1) and AIRFLOW_PORT."""
+    host: str
+    port: int
+
+    @property
+    def loopback(self) -> bool:
+        return ipaddress.ip_address(self.host).is_loopback
+
+
+def demo_ui() -> DemoUI:
+    host = os.environ.get("INVENTORY_AIRFLOW_HOST", "").strip() or "127.0.0.1"
+    if host == "localhost":
+        host = "127.0.0.1"
+    try:
+        host = str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        raise SettingsError(f"INVENTORY_AIRFLOW_HOST={host!r} is not an IP address: use 127.0.0.1 (the default, "
+                            f"this machine only), an address of one of its interfaces, or 0.0.0.0 for all") from None
+    raw_port = os.environ.get("AIRFLOW_PORT", "").strip() or "8080"
+    if not raw_port.isdigit() or not 1 <= int(raw_port) <= 65535:
+        raise SettingsError(f"AIRFLOW_PORT={raw_port!r} is not a TCP port (a whole number from 1 to 65535)")
+    return DemoUI(host, int(raw_port))

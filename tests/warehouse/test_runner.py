@@ -2,12 +2,15 @@
 incremental staging and incremental models over models, clear errors naming the model and file, an empty lake."""
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -282,6 +285,57 @@ def test_an_analyst_connection_open_across_a_rebuild_keeps_reading(env, tmp_path
     finally:
         analyst.kill()
     assert query(warehouse, "select sum(gib) from marts.volume_totals") == [(15,)]  # new connections: new build
+
+
+# A build in another process, stopped after its models and before its checkpoint: its copy of the warehouse, the
+# copy's WAL and DuckDB's spill folder (a sort past a small memory limit) exist; it waits there to be killed.
+STALLED_BUILD = """
+import sys, time
+from pathlib import Path
+from cloud_inventory import settings
+from cloud_inventory.warehouse.runner import build
+
+def stall(con):
+    con.execute("set memory_limit = '64MB'")
+    con.execute("set threads = 1")
+    con.execute("select s from (select md5(range::varchar) as s from range(1500000)) order by s desc "
+                "limit 1 offset 1000000").fetchall()
+    print("STALLED", flush=True)
+    time.sleep(600)
+
+build(settings.load(), sql_dir=Path(sys.argv[1]), extra=stall)
+"""
+
+
+def test_a_killed_build_leaves_nothing_the_next_build_does_not_remove(env, tmp_path, caplog):
+    lake = Lake(str(env / "lake"))
+    write_volumes(lake, date(2026, 11, 20), [2, 3])
+    sql = models(tmp_path, staging__stg_volumes=STAGING, marts__volume_totals=MART)
+    build(inventory_settings.load(), sql_dir=sql)
+    warehouse = env / "warehouse.duckdb"
+    write_volumes(lake, date(2026, 11, 21), [10])
+
+    killed = subprocess.Popen([sys.executable, "-c", STALLED_BUILD, str(sql)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert killed.stdout.readline().strip() == "STALLED"
+        [copy] = [path.name for path in env.glob("warehouse.duckdb.build-*") if path.suffix not in (".wal", ".tmp")]
+        left = sorted(path.name for path in env.glob("warehouse.duckdb.build-*"))
+        assert left == [copy, f"{copy}.tmp", f"{copy}.wal"] and (env / f"{copy}.tmp").is_dir()
+        assert query(warehouse, "select sum(gib) from marts.volume_totals") == [(5,)]  # the warehouse is untouched
+
+        with ThreadPoolExecutor(1) as pool, caplog.at_level(logging.WARNING, logger="cloud_inventory.warehouse.runner"):
+            rerun = pool.submit(build, inventory_settings.load(), sql_dir=sql)
+            time.sleep(1.5)  # it waits for the lock the stalled build holds, and leaves that build's files alone
+            assert not rerun.done() and sorted(path.name for path in env.glob("warehouse.duckdb.build-*")) == left
+            killed.send_signal(signal.SIGKILL)
+            killed.wait(30)
+            result = rerun.result(timeout=120)
+    finally:
+        killed.kill()
+    assert not list(env.glob("warehouse.duckdb.build-*"))
+    assert f"removed what killed builds left in {env}: {', '.join(left)}" in caplog.text
+    assert not result.full_refresh  # built on the intact warehouse
+    assert query(warehouse, "select sum(gib) from marts.volume_totals") == [(15,)]
 
 
 def test_a_view_may_not_read_the_lake(env, tmp_path):

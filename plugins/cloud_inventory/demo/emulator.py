@@ -827,6 +827,11 @@ class Emulator:
             self._proc = None
         self.url = ""
 
+    @property
+    def pid(self) -> int | None:
+        """The emulator's process id (None in-process or stopped)."""
+        return self._proc.pid if self._proc is not None else None
+
     def __enter__(self) -> "Emulator":
         return self.start()
 

@@ -15,11 +15,17 @@ replaces the old one in one rename.
   reading the old file (the rename does not touch it); new connections open the new one. A failed
   build deletes its file and raises ModelError naming the model and its file: the previous warehouse
   stays as it was.
+- A build killed with SIGKILL cannot delete its file: `<warehouse>.build-<id>`, its `.wal` and DuckDB's spill
+  folder `.build-<id>.tmp/` stay. Builds run only under warehouse_lock, so whatever `<warehouse>.build-*` the
+  next build finds once it holds the lock belongs to a dead build: it removes them before it starts, and logs
+  what it removed.
 """
 from __future__ import annotations
 
 import fcntl
+import glob
 import hashlib
+import logging
 import os
 import shutil
 import threading
@@ -47,6 +53,8 @@ SCHEMAS = ("staging", "intermediate", "marts", "meta", "dq")
 CARRIED_SCHEMAS = ("dq",)  # written by the quality DAG, not by models: a full refresh copies them over
 STAGING_THREADS = 2  # staging models of a daily build run this many at a time
 FORMAT_VERSION = "1"  # bump when meta tables change shape: the next build is then a full refresh
+
+log = logging.getLogger(__name__)
 
 _META_DDL = """
 create table if not exists meta.builds (build_id varchar, started_at timestamptz, finished_at timestamptz,
@@ -107,6 +115,21 @@ def warehouse_lock(warehouse: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def remove_dead_builds(warehouse: Path) -> list[Path]:
+    """Remove what killed builds left beside `warehouse`: their copies, WALs and spill folders. Call it only
+    holding warehouse_lock (then no other build is running)."""
+    removed = []
+    for leftover in sorted(warehouse.parent.glob(f"{glob.escape(warehouse.name)}.build-*")):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover)
+        else:
+            leftover.unlink(missing_ok=True)
+        removed.append(leftover)
+    if removed:
+        log.warning("removed what killed builds left in %s: %s", warehouse.parent, ", ".join(p.name for p in removed))
+    return removed
+
+
 class Build:
     """A build of every model (or of `select`, on the current warehouse), plus `extra` writes, replacing
     the warehouse in one rename."""
@@ -144,6 +167,7 @@ class Build:
 
     def run(self) -> BuildResult:
         with warehouse_lock(self.warehouse):
+            remove_dead_builds(self.warehouse)
             return self._run()
 
     def _run(self) -> BuildResult:
@@ -180,6 +204,7 @@ class Build:
         except BaseException:
             for leftover in (target, target.with_name(target.name + ".wal")):
                 leftover.unlink(missing_ok=True)
+            shutil.rmtree(target.with_name(target.name + ".tmp"), ignore_errors=True)  # DuckDB's spill folder
             raise
         finally:
             self.listing.close()
