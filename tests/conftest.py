@@ -4,6 +4,7 @@ Set before anything imports Airflow or boto3, so no test can reach real AWS or a
 """
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -56,9 +57,45 @@ DAYS = 3
 DUMPS_URI = "s3://warehouse-test-dumps/dumps"
 
 
+class _LogLines(logging.Handler):
+    """Every log record, formatted as a task log would show it (with its traceback), kept for the secrets scan."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
 @pytest.fixture(scope="session")
 def demo_world(tmp_path_factory):
-    """{"root", "env" (INVENTORY_* for this world), "days", "lake", "changes" (what estate.seed changed)}."""
+    """{"root", "env" (INVENTORY_* for this world), "days", "lake", "changes" (what estate.seed changed),
+    "log" (every line logged at INFO and above while it was built, as Airflow's task logs would keep them)}."""
+    root = tmp_path_factory.mktemp("demo-world")
+    today = datetime.now(timezone.utc).date()
+    days = [today - timedelta(days=DAYS - 1 - index) for index in range(DAYS)]
+    env = {"INVENTORY_DATA_DIR": str(root / "data"), "INVENTORY_ACCOUNTS_FILE": str(DEMO_ACCOUNTS),
+           "INVENTORY_DUMPS_URI": DUMPS_URI}
+    changes = []
+    log = _LogLines()
+    root_logger = logging.getLogger()
+    level = root_logger.level
+    root_logger.addHandler(log)
+    root_logger.setLevel(logging.INFO)  # Airflow's task logs keep INFO
+    try:
+        lake, seeded = _build_demo_world(days, env, changes)
+    finally:
+        root_logger.removeHandler(log)
+        root_logger.setLevel(level)
+    return {"root": root, "env": env, "days": days, "lake": lake, "changes": changes, "log": log.lines,
+            "seeded_in_sources": seeded}
+
+
+def _build_demo_world(days: list, env: dict, changes: list):
+    """Seeds, dumps, extracts and ingests each day of the demo world (see `demo_world`); its lake, and which of
+    the demo's seeded secrets its sources (Lambda's answers, the drop box's dumps) really hold."""
     from cloud_inventory import settings as inventory_settings
     from cloud_inventory.accounts import load as load_accounts
     from cloud_inventory.aws.extractor import GLOBAL, extract_pair
@@ -69,12 +106,6 @@ def demo_world(tmp_path_factory):
     from cloud_inventory.lake import Lake
     from cloud_inventory.pipeline.k8s_inventory import configured_clusters, ingest_cluster
 
-    root = tmp_path_factory.mktemp("demo-world")
-    today = datetime.now(timezone.utc).date()
-    days = [today - timedelta(days=DAYS - 1 - index) for index in range(DAYS)]
-    env = {"INVENTORY_DATA_DIR": str(root / "data"), "INVENTORY_ACCOUNTS_FILE": str(DEMO_ACCOUNTS),
-           "INVENTORY_DUMPS_URI": DUMPS_URI}
-    changes = []
     with Emulator() as emulator, pytest.MonkeyPatch.context() as patch:
         patch.setenv("AWS_ENDPOINT_URL", emulator.url)
         for name, value in env.items():
@@ -94,4 +125,25 @@ def demo_world(tmp_path_factory):
             emulator.set_faults([])
             for cluster in configured_clusters(settings):
                 ingest_cluster(cluster, settings, f"demo-world-{day}")
-    return {"root": root, "env": env, "days": days, "lake": lake, "changes": changes}
+        return lake, _seeded_in_sources(emulator.url)
+
+
+def _seeded_in_sources(url: str) -> set[str]:
+    """The seeded secrets that prod's Lambda functions and the drop box's dumps hold (all of them, or the secrets
+    scan of the demo output proves nothing)."""
+    import gzip
+    import json
+
+    import boto3
+
+    from cloud_inventory.demo import estate, seeded_secrets
+
+    functions = estate.assumed_session(url, estate.PROD).client("lambda", endpoint_url=url).list_functions()
+    sources = [json.dumps(functions["Functions"])]
+    s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing",
+                      aws_secret_access_key="testing")
+    bucket, _, prefix = DUMPS_URI.removeprefix("s3://").partition("/")
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            sources.append(gzip.decompress(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()).decode())
+    return {value for value in seeded_secrets.ALL if any(value in source for source in sources)}

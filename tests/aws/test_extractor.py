@@ -3,8 +3,10 @@ parents before children, denied vs failed, a role that cannot be assumed, API ca
 a failing type keeping its previous partition, and no credentials anywhere in the lake."""
 from __future__ import annotations
 
+import io
 import json
 import re
+import zipfile
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from cloud_inventory.aws.extractor import GLOBAL, extract_pair
 from cloud_inventory.aws.registry import BY_NAME
 from cloud_inventory.lake import Lake
 from cloud_inventory.manifest import read_manifests
+from cloud_inventory.redaction import MARKER
 from cloud_inventory.settings import load
 
 from .support import ACCESS_KEY, RUN_ID, SECRET_KEY, SNAPSHOT_DATE, read_partition
@@ -222,7 +225,42 @@ def test_credentials_never_reach_the_lake(emu, settings, lake):
     for secret in (ACCESS_KEY, SECRET_KEY, assumed.access_key, assumed.secret_key, assumed.token):
         assert secret not in text
     assert not re.search(r"\bASIA[A-Z0-9]{16}\b", text)  # no session's access key at all
-    assert "denied for AKIA****" in text  # the message is kept, the key masked
+    assert f"denied for AKIA{MARKER}" in text  # the message is kept, the key masked
+
+
+def _zip(handler: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("handler.py", handler)
+    return buffer.getvalue()
+
+
+def test_lambda_environment_values_never_reach_the_lake(emu, settings, lake):
+    """lambda:ListFunctions returns every function's environment; the lake keeps the names, never the values."""
+    acct = account("310000000009")
+    aws = inside(acct.id)
+    role = aws.client("iam").create_role(RoleName="lambda-exec", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    variables = {"DB_PASSWORD": "extractor-db-password-Qz1", "STRIPE_API_KEY": "extractor-api-key-Qz2",
+                 "DATABASE_URL": "postgres://orders:extractor-url-password-Qz3@db:5432/orders"}
+    aws.client("lambda").create_function(
+        FunctionName="orders", Runtime="python3.12", Role=role, Handler="handler.handler",
+        Code={"ZipFile": _zip("def handler(event, context):\n    return 1\n")}, Environment={"Variables": variables})
+    listed = aws.client("lambda").list_functions()["Functions"]
+    assert listed[0]["Environment"]["Variables"] == variables  # the API answers with the values, as AWS does
+
+    result = extract(acct, settings, lake, ["lambda_function"])
+
+    assert by_type(result)["lambda_function"].status == "ok"
+    (row,) = read_partition(lake, "lambda_function", acct.id, REGION)
+    assert json.loads(row["raw"])["Environment"]["Variables"] == {name: MARKER for name in variables}
+    files = sorted(Path(lake.root).rglob("*.parquet"))
+    text = "".join(json.dumps(pq.read_table(file).to_pylist(), default=str) for file in files)
+    assert "DB_PASSWORD" in text and "orders" in text
+    for value in variables.values():
+        assert value not in text
+        assert all(value.encode() not in file.read_bytes() for file in files)
 
 
 def test_an_unreachable_sts_is_recorded_for_every_type_not_raised(tmp_path, monkeypatch):

@@ -3,12 +3,14 @@ Expectations, freshness, and the digest to a real SMTP server on loopback: it na
 (dev's role is denied on the last day) and the silent cluster stg-eks, and nothing else."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from cloud_inventory import settings as inventory_settings
+from cloud_inventory.demo import seeded_secrets
 from cloud_inventory.demo.mailsink import SmtpSink, html_of
 from cloud_inventory.warehouse.runner import build
 
@@ -18,7 +20,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_digest_names_exactly_the_denied_account_and_the_silent_cluster(demo_world, monkeypatch, tmp_path,
-                                                                             airflow_db):
+                                                                             airflow_db, capfd):
     from airflow.dag_processing.dagbag import DagBag
 
     for name, value in demo_world["env"].items():
@@ -34,6 +36,7 @@ def test_the_digest_names_exactly_the_denied_account_and_the_silent_cluster(demo
         dag = DagBag(dag_folder=str(PROJECT_ROOT / "dags" / "inventory_quality.py")).get_dag("inventory_quality")
         dag_run = dag.test()
         messages = sink.messages
+    task_logs = "".join(capfd.readouterr())  # dag.test() writes the tasks' logs to the terminal
 
     assert dag_run.state == "success"
     (digest,) = messages
@@ -52,3 +55,13 @@ def test_the_digest_names_exactly_the_denied_account_and_the_silent_cluster(demo
     assert body.count("staging 222222222222") == 1 and "prod-eks" not in body
     assert failed_checks == 0 and gx_checks > 100
     assert (tmp_path / "quality" / "data_docs" / "index.html").exists()
+
+    # the secrets scan of what this run made from the demo world (tests/warehouse/test_secrets_scan.py has the
+    # lake and the warehouse): the email, the task logs (and any log file under AIRFLOW_HOME), the data docs
+    parts = [part.get_content() for part in digest.walk() if part.get_content_maintype() == "text"]
+    outputs = {"digest email": "\n".join([digest.as_string(), *parts]), "task logs": task_logs}
+    for folder in (tmp_path / "quality", Path(os.environ["AIRFLOW_HOME"]) / "logs"):
+        outputs.update({str(path): path.read_text(errors="replace") for path in folder.rglob("*") if path.is_file()})
+    assert "expectations on" in task_logs and "[DAG TEST] end task task_id=digest" in task_logs
+    leaked = {where: value for where, text in outputs.items() for value in seeded_secrets.ALL if value in text}
+    assert not leaked, leaked

@@ -3,6 +3,7 @@ a failed read retried, nothing deleted from the drop box."""
 from __future__ import annotations
 
 import gzip
+import json
 import uuid
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -17,6 +18,7 @@ from cloud_inventory.k8s import ledger
 from cloud_inventory.k8s.dropbox import KeyLayoutError, dump_time
 from cloud_inventory.lake import Lake
 from cloud_inventory.pipeline import k8s_inventory as work
+from cloud_inventory.redaction import MARKER
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "k8s" / "parser"
 GOOD = (FIXTURES / "cluster.json").read_bytes()
@@ -256,3 +258,98 @@ def test_a_late_upload_into_the_previous_day_is_still_found(env):
     late = env.put("prod-eks", "20261120T235500Z", gzip.compress(GOOD))
     summary = ingest(run_id="run-2")
     assert summary["processed"] == 1 and ledger.handled(ledger.read_ledger(env.lake, "prod-eks"))[late]
+
+
+# --- secrets ----------------------------------------------------------------------------------------------
+
+POD_SPECS = {"Pod": ("spec",), "Deployment": ("spec", "template", "spec"), "ReplicaSet": ("spec", "template", "spec"),
+             "StatefulSet": ("spec", "template", "spec"), "DaemonSet": ("spec", "template", "spec"),
+             "Job": ("spec", "template", "spec"), "CronJob": ("spec", "jobTemplate", "spec", "template", "spec")}
+
+
+def secret_dump() -> tuple[bytes, list[str]]:
+    """A dump (gzipped, kubectl's layout) with a secret in every place redaction.REDACTED names, and text only
+    the scrubber's patterns can catch; (dump, every secret value in it)."""
+    secrets: list[str] = []
+
+    def secret(where: str) -> str:
+        secrets.append(f"sekret-{where}-{len(secrets):02d}")
+        return secrets[-1]
+
+    def env(where: str) -> list[dict]:
+        return [{"name": "DB_PASSWORD", "value": secret(where)},
+                {"name": "API_KEY", "valueFrom": {"secretKeyRef": {"name": "api", "key": "key"}}}]
+
+    def meta(kind: str) -> dict:
+        applied = {"kind": kind, "spec": {"containers": [{"env": [{"name": "DB_PASSWORD", "value": secret("applied")}]}]}}
+        return {"name": f"shop-{kind.lower()}", "namespace": "shop", "uid": f"uid-{kind.lower()}",
+                "annotations": {"kubectl.kubernetes.io/last-applied-configuration": json.dumps(applied),
+                                "example.com/owner": "team-shop"}}
+
+    items = []
+    for kind, spec_path in POD_SPECS.items():
+        obj = {"apiVersion": {"Pod": "v1", "Job": "batch/v1", "CronJob": "batch/v1"}.get(kind, "apps/v1"),
+               "kind": kind, "metadata": meta(kind)}
+        node = obj
+        for key in spec_path[:-1]:
+            node = node.setdefault(key, {})
+        node[spec_path[-1]] = {"containers": [{"name": "app", "image": "shop:1", "env": env(kind)}],
+                               "initContainers": [{"name": "migrate", "image": "shop:1", "env": env(kind + "-init")}],
+                               "ephemeralContainers": [{"name": "debug", "image": "busybox", "env": env(kind + "-debug")}]}
+        items.append(obj)
+    items += [
+        {"apiVersion": "v1", "kind": "Secret", "metadata": meta("Secret"), "type": "Opaque",
+         "data": {"password": secret("secret-data")}, "stringData": {"token": secret("secret-string")}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("ConfigMap"),
+         "data": {"app.properties": f"db.pass={secret('configmap')}"}, "binaryData": {"blob": secret("configmap-bin")}},
+        {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "metadata": meta("Rollout"),
+         "spec": {"template": {"spec": {"containers": [{"name": "app", "env": env("rollout")}]}}}},
+        {"apiVersion": "v1", "kind": "Event", "metadata": meta("Event"), "type": "Warning", "reason": "Failed",
+         "involvedObject": {"kind": "Pod", "name": "shop-pod", "namespace": "shop"},
+         "message": f"pull with AKIAPIPELINETEST0001 password={secret('event')} from "
+                    f"https://ci:{secret('event-url')}@registry.example.com"},
+    ]
+    secrets.append("AKIAPIPELINETEST0001")
+    document = {"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}}
+    return gzip.compress(json.dumps(document, indent=4, sort_keys=True).encode()), secrets
+
+
+def parquet_text(files: list[Path]) -> list[str]:
+    """Every value of every column of every file, read through DuckDB as text (maps and lists included)."""
+    import duckdb
+
+    with duckdb.connect() as con:
+        return [value for file in files
+                for row in con.execute("select cast(columns(*) as varchar) from read_parquet(?)", [str(file)]).fetchall()
+                for value in row if value is not None]
+
+
+def test_a_dump_with_secrets_lands_with_every_secret_redacted_and_the_names_kept(env):
+    body, secrets = secret_dump()
+    assert all(value.encode() in gzip.decompress(body) for value in secrets)  # the dump has them all
+    env.put("prod-eks", "20261120T080000Z", body)
+
+    summary = ingest()
+
+    assert summary["processed"] == 1 and not summary["quarantined"]
+    files = sorted(Path(env.lake.root).rglob("*.parquet"))
+    texts = parquet_text(files)
+    leaks = sorted({value for value in secrets for text in texts if value in text})
+    assert not leaks, leaks
+    raws = {row["kind"]: json.loads(row["raw"]) for table in ("pod", "deployment", "replicaset", "statefulset",
+                                                              "daemonset", "job", "cronjob", "event", "other")
+            for row in env.rows(table)}  # json.loads: every scrubbed raw is still JSON
+    assert set(raws) == set(POD_SPECS) | {"Secret", "ConfigMap", "Rollout", "Event"}
+    for kind, spec_path in POD_SPECS.items():
+        spec = raws[kind]
+        for key in spec_path:
+            spec = spec[key]
+        for containers in ("containers", "initContainers", "ephemeralContainers"):
+            assert spec[containers][0]["env"] == [
+                {"name": "DB_PASSWORD", "value": MARKER},
+                {"name": "API_KEY", "valueFrom": {"secretKeyRef": {"name": "api", "key": "key"}}}], (kind, containers)
+    assert {raws[kind]["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
+            for kind in raws} == {MARKER}
+    assert raws["Secret"]["data"] == {"password": MARKER} and raws["ConfigMap"]["binaryData"] == {"blob": MARKER}
+    assert raws["Event"]["message"] == (f"pull with AKIA{MARKER} password={MARKER} from "
+                                        f"https://ci:{MARKER}@registry.example.com")

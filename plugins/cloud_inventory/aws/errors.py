@@ -6,10 +6,11 @@ Anything else is `failed`: the task fails after the pair's other types are writt
 """
 from __future__ import annotations
 
-import re
 import socket
 
 from botocore.exceptions import ClientError, EndpointConnectionError
+
+from cloud_inventory.redaction import scrub_message
 
 DENIED_CODES = frozenset({
     "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedAccess",
@@ -20,21 +21,10 @@ DENIED_CODES = frozenset({
     "SubscriptionRequiredException", "UnsupportedOperation", "InvalidAction", "UnknownOperationException",
 })
 
-_SECRETS = (
-    (re.compile(r"\b(AKIA|ASIA|AROA|AIDA)[A-Z0-9]{12,}\b"), r"\1****"),
-    (re.compile(r"(?i)(signature|x-amz-security-token|x-amz-credential|sessiontoken|secretaccesskey"
-                r"|aws_secret_access_key|aws_session_token|password)(['\"]?\s*[=:]\s*['\"]?)[^\s&'\",;]+"),
-     r"\1\2****"),
-    # 40-character secret keys; "=" may precede one (secret=...), so it does not count as part of a longer token.
-    (re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])"), "****"),
-)
-
 
 def redact(text: str) -> str:
-    """Mask access keys, secret keys, tokens and signatures that an error text might echo."""
-    for pattern, replacement in _SECRETS:
-        text = pattern.sub(replacement, text)
-    return text
+    """Mask access keys, secret keys, tokens and signatures that an error text might echo (the rows' scrubber)."""
+    return scrub_message(text)
 
 
 def error_code(error: BaseException) -> str:

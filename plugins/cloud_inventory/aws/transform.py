@@ -1,4 +1,8 @@
-"""Turning one API item into one lake row: identity, the fields analysts filter on, and `raw`."""
+"""Turning one API item into one lake row: identity, the fields analysts filter on, and `raw`.
+
+Every row is redacted here, before anything can write it: the entry's declared secret fields first
+(redaction.REDACTED), then the scrubber over every string column (redaction.scrub_row).
+"""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -7,6 +11,7 @@ from typing import Any
 import pyarrow as pa
 
 from cloud_inventory.aws.registry import ResourceType
+from cloud_inventory.redaction import redact_aws, scrub_row
 from cloud_inventory.values import pick, to_json, to_timestamp  # noqa: F401 - re-exported for callers
 
 AWS_SCHEMA = pa.schema([
@@ -51,6 +56,7 @@ def partition_of(region: str) -> str:
 
 def to_row(entry: ResourceType, item: Any, *, account_id: str, region: str, snapshot_date: date,
            snapshot_at: datetime, run_id: str, parent_id: str | None = None) -> dict:
+    item = redact_aws(entry.name, item)
     resource_id = pick(item, entry.id)
     if resource_id is None or resource_id == "":
         raise ValueError(f"{entry.name}: item has no id at {entry.id!r}")
@@ -65,7 +71,7 @@ def to_row(entry: ResourceType, item: Any, *, account_id: str, region: str, snap
         arn = pick(item, arn)
     name = tags.get("Name") or (pick(item, entry.name_field) if entry.name_field else None)
     state = pick(item, entry.state)
-    return {
+    return scrub_row({
         "account_id": account_id,
         "region": row_region,
         "resource_type": entry.name,
@@ -80,4 +86,4 @@ def to_row(entry: ResourceType, item: Any, *, account_id: str, region: str, snap
         "snapshot_at": snapshot_at,
         "run_id": run_id,
         "raw": to_json(item),
-    }
+    })

@@ -3,7 +3,8 @@
 Everything is created with boto3 against ``endpoint_url`` after ``sts:AssumeRole`` into each
 account's ``InventoryReadOnly`` role (moto lets any role be assumed; the returned keys act inside the
 role's account), exactly as the inventory itself reaches accounts. Names, CIDRs, sizes and metric
-values are fixed, so two seeds differ only in the ids and addresses moto generates.
+values are fixed, so two seeds differ only in the ids and addresses moto generates. Every Lambda function
+carries the environment ``seeded_secrets.LAMBDA_ENVIRONMENT``: secrets the inventory must not store.
 
 ``seed(url, 0)`` builds the base estate on a fresh emulator; ``seed(url, 1)`` and ``seed(url, 2)``
 then apply each day's changes, in that order.
@@ -34,6 +35,8 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+
+from cloud_inventory.demo import seeded_secrets
 
 log = logging.getLogger(__name__)
 
@@ -261,6 +264,7 @@ def _lambda(c: _Ctx, name: str, role_arn_: str, team: str, runtime: str = "pytho
     resp = c("lambda").create_function(
         FunctionName=name, Runtime=runtime, Role=role_arn_, Handler="handler.handler", Code={"ZipFile": code},
         Description=f"{name} ({c.env})", Timeout=30, MemorySize=memory,
+        Environment={"Variables": dict(seeded_secrets.LAMBDA_ENVIRONMENT)},  # what the inventory must not keep
         Tags={"Name": name, "team": team, "env": c.env},
     )
     return resp["FunctionArn"]

@@ -102,6 +102,14 @@ ReplicaSets mirror their Deployments (``checkout-<hash>`` 1 of 2 ready on prod d
 on stg days 1-2); count short workloads on Deployments, StatefulSets and DaemonSets only.
 Completed Job pods are phase Succeeded (healthy).
 
+Seeded secrets (``seeded_secrets``; the same every day, so they change nothing)
+-----------------------------------------------------------------------------
+``shop/checkout`` on both clusters: its container's env ``DB_PASSWORD`` (and a ``secretKeyRef``, which
+stays), its init container ``migrate``'s env ``MIGRATION_TOKEN`` (in the Deployment, ReplicaSets and pods),
+and the Deployment's ``kubectl.kubernetes.io/last-applied-configuration`` annotation holding them and one
+more env value. Service ``shop/api`` on prod-eks: annotations with an access key id, a ``password=`` pair,
+a password in a URL and a private key.
+
 Times
 -----
 By default each cluster dumps twice a day, 15 minutes apart (the clusters' dump interval): at
@@ -144,9 +152,13 @@ from typing import Any, Iterable, Sequence
 import boto3
 from botocore.exceptions import ClientError
 
-from cloud_inventory.demo import estate
+from cloud_inventory.demo import estate, seeded_secrets
 
 UTC = dt.timezone.utc
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+# shop/checkout's env and its migrations' init container (seeded secrets: redacted by the inventory)
+CHECKOUT_ENV = tuple(seeded_secrets.CONTAINER_ENV.items())
+CHECKOUT_INIT_ENV = tuple(seeded_secrets.INIT_CONTAINER_ENV.items())
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 BASTION_SCRIPT = PROJECT_ROOT / "include" / "bastion" / "k8s-dump.sh"
 KINDS = ("pods", "services", "ingresses", "deployments", "replicasets", "statefulsets", "daemonsets", "jobs",
@@ -305,10 +317,34 @@ class App:
     priority_class: str | None = None
     command: tuple[str, ...] = ()
     probe_path: str | None = None
+    env: tuple[tuple[str, str], ...] = ()  # (name, value) of the container's env, then a secretKeyRef when any
+    init_env: tuple[tuple[str, str], ...] = ()  # an init container `migrate` with this env, when any
 
     @property
     def container(self) -> str:
         return self.name
+
+    def env_list(self) -> list[dict[str, Any]]:
+        return [{"name": name, "value": value} for name, value in self.env] + (
+            [{"name": "STRIPE_KEY", "valueFrom": {"secretKeyRef": {"key": "api-key", "name": f"{self.name}-stripe"}}}]
+            if self.env else [])
+
+    def init_containers(self) -> list[dict[str, Any]]:
+        if not self.init_env:
+            return []
+        return [{"command": ["/app/migrate", "--wait"], "env": [{"name": n, "value": v} for n, v in self.init_env],
+                 "image": self.image, "imagePullPolicy": "IfNotPresent", "name": "migrate", "resources": {},
+                 "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File"}]
+
+    def last_applied(self, kind: str) -> str:
+        """kubectl apply's annotation: the manifest as applied (an env value changed since, still in it)."""
+        env = [{"name": name, "value": value} for name, value in self.env]
+        env.append({"name": "LEGACY_DB_PASSWORD", "value": seeded_secrets.APPLIED_ONLY_VALUE})
+        manifest = {"apiVersion": "apps/v1", "kind": kind, "metadata": {"name": self.name, "namespace": self.ns},
+                    "spec": {"template": {"spec": {"containers": [{"env": env, "image": self.image,
+                                                                   "name": self.container}],
+                                                   "initContainers": self.init_containers()}}}}
+        return json.dumps(manifest, sort_keys=True, separators=(",", ":"))
 
     def pod_labels(self) -> dict[str, str]:
         return dict(self.labels) or {"app": self.name}
@@ -537,6 +573,8 @@ class Dump:
                                    "protocol": "TCP"}]
         if app.command:
             container["command"] = list(app.command)
+        if app.env:
+            container["env"] = app.env_list()
         if app.probe_path:
             container["readinessProbe"] = {"failureThreshold": 3, "httpGet": {"path": app.probe_path,
                                                                                "port": app.port, "scheme": "HTTP"},
@@ -564,6 +602,8 @@ class Dump:
         }
         if claim:
             spec["volumes"].insert(0, {"name": "data", "persistentVolumeClaim": {"claimName": claim}})
+        if app.init_env:
+            spec["initContainers"] = app.init_containers()
         if hostname:
             spec["hostname"], spec["subdomain"] = hostname, app.name
         if app.host_network:
@@ -683,7 +723,9 @@ class Dump:
         generation = generation or current.number
         deployment = {"apiVersion": "apps/v1", "kind": "Deployment",
                       "metadata": self.meta("Deployment", app.ns, app.name, created, labels=labels,
-                                            annotations={"deployment.kubernetes.io/revision": str(current.number)},
+                                            annotations={"deployment.kubernetes.io/revision": str(current.number),
+                                                         **({LAST_APPLIED: app.last_applied("Deployment")}
+                                                            if app.env else {})},
                                             generation=generation),
                       "spec": {"progressDeadlineSeconds": 600, "replicas": replicas, "revisionHistoryLimit": 10,
                                "selector": {"matchLabels": labels},
@@ -1003,6 +1045,8 @@ def _template(app: App) -> dict[str, Any]:
                                "protocol": "TCP"}]
     if app.command:
         container["command"] = list(app.command)
+    if app.env:
+        container["env"] = app.env_list()
     spec: dict[str, Any] = {"containers": [container], "dnsPolicy": "ClusterFirst", "restartPolicy": "Always",
                             "schedulerName": "default-scheduler", "securityContext": {},
                             "serviceAccount": app.service_account, "serviceAccountName": app.service_account,
@@ -1013,6 +1057,8 @@ def _template(app: App) -> dict[str, Any]:
         spec["tolerations"] = [{"operator": "Exists"}]
     if app.priority_class:
         spec["priorityClassName"] = app.priority_class
+    if app.init_env:
+        spec["initContainers"] = app.init_containers()
     return {"metadata": {"creationTimestamp": None, "labels": app.pod_labels()}, "spec": spec}
 
 
@@ -1146,7 +1192,7 @@ def _prod(d: Dump) -> None:
 
     # shop/checkout: day 0 one replica OOM-crash-loops; day 1 rolled out with 512Mi; day 2 scaled to 3
     checkout = App("shop", "checkout", f"{registry}/checkout:1.9.2", cpu="200m", memory="192Mi",
-                   memory_limit="256Mi", probe_path="/ready")
+                   memory_limit="256Mi", probe_path="/ready", env=CHECKOUT_ENV, init_env=CHECKOUT_INIT_ENV)
     checkout_born = born + dt.timedelta(days=3)
     if k == 0:
         created = c.at(0, days=-2)
@@ -1188,7 +1234,13 @@ def _prod(d: Dump) -> None:
                   "service.beta.kubernetes.io/aws-load-balancer-name": "prod-api-nlb",
                   "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
                   "service.beta.kubernetes.io/aws-load-balancer-type": "external",
-                  "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip"}, port_name="https")
+                  "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+                  # text someone pasted: only the scrubber's patterns can find the secrets in it
+                  "shop.example.com/deployed-with": f"ci AWS_ACCESS_KEY_ID={seeded_secrets.ACCESS_KEY_ID} "
+                                                    f"smoke test password={seeded_secrets.PAIR_PASSWORD}",
+                  "shop.example.com/database-url": f"postgres://checkout:{seeded_secrets.URL_PASSWORD}"
+                                                   "@checkout-db.shop.svc:5432/checkout",
+                  "shop.example.com/origin-tls-key": seeded_secrets.PRIVATE_KEY}, port_name="https")
 
     # shop/worker: day 0 one pod evicted from the disk-pressure node (and replaced); it lingers.
     # day 1 on, one replica crash-loops (exit 1)
@@ -1315,7 +1367,7 @@ def _stg(d: Dump) -> None:
     d.ingress("shop", "web", web_born, d.cluster.ingress_hosts, "web", 80, "stg-web-alb")
 
     checkout = App("shop", "checkout", f"{registry}/checkout:1.9.2", cpu="100m", memory="192Mi",
-                   memory_limit="512Mi", probe_path="/ready")
+                   memory_limit="512Mi", probe_path="/ready", env=CHECKOUT_ENV, init_env=CHECKOUT_INIT_ENV)
     checkout_born = born + dt.timedelta(days=1)
     old_created = c.at(0, days=-3)
     if k == 0:

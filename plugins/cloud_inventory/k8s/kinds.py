@@ -3,6 +3,8 @@
 Every row has the common columns (source identity, object identity, labels, times, `raw`); an entry
 adds the columns analysts filter on, each a JMESPath into the object or a small function of it.
 Kinds without an entry go to table `other` with their kind and apiVersion: never dropped.
+Every object is redacted in `to_row`, before any column is read from it (redaction.REDACTED: env values,
+the last-applied annotation, Secret and ConfigMap data...), and every row scrubbed (redaction's scrubber).
 
 The API omits zero and false fields (`readyReplicas` of a deployment with none ready), so counts
 default to 0 where the API means 0 by leaving them out; values that are truly unknown stay null.
@@ -10,6 +12,7 @@ default to 0 where the API means 0 by leaving them out; values that are truly un
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
@@ -17,6 +20,7 @@ from typing import Any, Callable
 import pyarrow as pa
 
 from cloud_inventory.k8s.quantity import QuantityError, parse_quantity, total
+from cloud_inventory.redaction import redact_k8s, scrub_columns, scrub_field_names, scrub_json
 from cloud_inventory.values import pick, to_json, to_timestamp  # noqa: F401 - pick is part of this module's API
 
 Path = str | Callable[[dict], Any]  # a JMESPath into the object, or a function of it
@@ -462,10 +466,17 @@ _CORE_GROUPS = {
 
 
 def to_row(obj: dict, context: dict) -> tuple[str, dict]:
-    """(table, row) for one object; context: cluster, account_id, region, dump_at, snapshot_date."""
+    """(table, row) for one object; context: cluster, account_id, region, dump_at, snapshot_date.
+
+    The object is redacted before anything reads it and `raw` is scrubbed. The other columns are read from the
+    same object (or from the context, the accounts file's), so they show nothing `raw` does not: they are
+    scrubbed too whenever `raw` held something to mask, and cost nothing more when it held nothing.
+    """
     entry = kind_of(obj)
+    obj = redact_k8s(obj, listed=entry is not OTHER)
     metadata = obj.get("metadata") or {}
     namespace, name = metadata.get("namespace") or None, str(metadata.get("name"))
+    raw, masked = raw_json(obj)
     row = {
         "cluster": context["cluster"],
         "account_id": context["account_id"],
@@ -481,8 +492,33 @@ def to_row(obj: dict, context: dict) -> tuple[str, dict]:
         "dump_at": context["dump_at"],
         "snapshot_at": context["dump_at"],
         "snapshot_date": context["snapshot_date"],
-        "raw": to_json(obj),
+        "raw": raw,
     }
     for name, read in _READERS[entry.table]:
         row[name] = read(obj)
-    return entry.table, row
+    return entry.table, scrub_columns(row, skip=("raw",)) if masked else row
+
+
+# a string no API object holds (a random one per process), where an object's managedFields are spliced back
+_SET_ASIDE = f"\x00managedFields-{uuid.uuid4()}"
+_SET_ASIDE_JSON = to_json(_SET_ASIDE)
+
+
+def raw_json(obj: dict) -> tuple[str, bool]:
+    """The object as JSON text, scrubbed (redaction.scrub_json), and whether that masked anything.
+
+    Its metadata.managedFields (field names and list keys, never values: `k:{\\"name\\":\\"DB_URL\\"}`,
+    up to half of an object, with most of its escaped quotes) get only the patterns that can matter there
+    (redaction.scrub_field_names), then are spliced back where they were.
+    """
+    metadata = obj.get("metadata")
+    fields = metadata.get("managedFields") if isinstance(metadata, dict) else None
+    if not isinstance(fields, list) or len(fields) < 2:  # one manager's fields are few: not worth setting aside
+        text = to_json(obj)
+        scrubbed = scrub_json(text)
+        return scrubbed, scrubbed is not text
+    text = to_json({**obj, "metadata": {**metadata, "managedFields": _SET_ASIDE}})
+    fields_text = to_json(fields)
+    scrubbed, scrubbed_fields = scrub_json(text), scrub_field_names(fields_text)
+    return (scrubbed.replace(_SET_ASIDE_JSON, scrubbed_fields, 1),
+            scrubbed is not text or scrubbed_fields is not fields_text)
