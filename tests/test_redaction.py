@@ -203,6 +203,8 @@ HITS = [  # (text, the secret in it)
     ('password:"hunter2"', "hunter2"),
     ("Server=db;User Id=app;Password=hunter2;", "hunter2"),
     ("postgres://app:hunter2@db.internal:5432/x", "hunter2"),
+    ("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhcHAifQ.hunter2sig", "eyJhbGciOiJIUzI1NiJ9"),
+    ("curl -H 'authorization: bearer ya29.a0AfH6SMBhunter2xyz'", "ya29.a0AfH6SMBhunter2xyz"),
     ("redis://:hunter2@cache:6379", None),  # no user: not the URL pattern's shape (and no name=value)
 ]
 NEAR_MISSES = [
@@ -226,6 +228,8 @@ NEAR_MISSES = [
     "registry/app@sha256:0a1b2c",
     "arn:aws:iam::123456789012:role/secret-reader",
     "2a4f0c19d6a8e4f7b1c3d5e7f9a1b3c5d7e9f1a3",  # a 40-character commit id: data keeps it
+    "the API uses bearer authentication",  # a word after "bearer", not a token
+    "Bearer token missing",
 ]
 
 

@@ -278,6 +278,7 @@ def redact_k8s(obj: dict, *, listed: bool) -> dict:
 # - credential pairs, a name ending with one of CREDENTIAL_NAMES then `=`, `: `, or quotes around the name or
 #   the value (`password=x`, `DB_PASSWORD: x`, `"token":"x"`, `'SessionToken': 'x'`): the value [redacted];
 # - passwords in URLs (`postgres://app:x@db`): postgres://app:[redacted]@db;
+# - bearer tokens (`Authorization: Bearer eyJ...`, a probe's httpHeaders value): Bearer [redacted];
 # and, in error messages only, a lone 40-character base64 run (an AWS secret access key): in data it would
 # mask git commit ids and paths.
 # An access key id is 20 characters; the one before it is not alphanumeric, or it ends a JSON escape (`\n`,
@@ -289,6 +290,8 @@ _KEY_ID = re.compile(r"A(?:(?<![A-Za-z0-9]A)|(?<=\\[nrtbf]A)|(?<=\\u[0-9a-fA-F]{
 _PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----(?:[^\"\\]|\\[^\"\\])*?"
                           r"(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|(?=\"|\\[\"\\])|\Z)")
 _URL_PASSWORD = re.compile(r"://[^/\s:@\"'\\]+:([^/\s@\"'\\]+)@")
+# A bearer token of 16 characters or more (OAuth, JWT): shorter words after "bearer" are prose.
+_BEARER = re.compile(r"(?<![A-Za-z0-9])([Bb]earer|BEARER)[ \t]+[A-Za-z0-9\-._~+/]{16,}=*")
 _SECRET_ACCESS_KEY = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])")
 # The value of a pair: to the next space, quote, backslash or list separator; in JSON text a \uXXXX escape too.
 _PAIR_VALUE = {False: re.compile(r"[^\s\"'&,;]+"), True: re.compile(r"(?:[^\s\"'\\&,;]|\\u[0-9a-fA-F]{4})+")}
@@ -406,6 +409,8 @@ def _scrub(text: str, json_text: bool) -> str:
     text = _KEY_ID.sub(lambda m: "A" + m.group(1) + MARKER, text)
     if "PRIVATE KEY-----" in text:
         text = _PRIVATE_KEY.sub(MARKER, text)
+    if "earer" in text or "BEARER" in text:
+        text = _BEARER.sub(lambda m: f"{m.group(1)} {MARKER}", text)
     spans = _pairs(text, json_text)
     if "@" in text:
         spans += _url_passwords(text)
