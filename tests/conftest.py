@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -69,12 +71,25 @@ class _LogLines(logging.Handler):
         self.lines.append(self.format(record))
 
 
+# A developer iterating on tests that read the demo world may set CLOUD_INVENTORY_TEST_WORLD_CACHE=<folder>: the
+# world (and its warehouse) of today are then built once into that folder and reused by later sessions. CI never
+# sets it: every session builds its own.
+WORLD_CACHE = os.environ.get("CLOUD_INVENTORY_TEST_WORLD_CACHE")
+
+
 @pytest.fixture(scope="session")
 def demo_world(tmp_path_factory):
     """{"root", "env" (INVENTORY_* for this world), "days", "lake", "changes" (what estate.seed changed),
     "log" (every line logged at INFO and above while it was built, as Airflow's task logs would keep them)}."""
-    root = tmp_path_factory.mktemp("demo-world")
     today = datetime.now(timezone.utc).date()
+    if WORLD_CACHE:
+        cached = Path(WORLD_CACHE) / f"world-{today}.pickle"
+        if cached.exists():
+            return pickle.loads(cached.read_bytes())
+        root = Path(WORLD_CACHE) / f"world-{today}"
+        shutil.rmtree(root, ignore_errors=True)
+    else:
+        root = tmp_path_factory.mktemp("demo-world")
     days = [today - timedelta(days=DAYS - 1 - index) for index in range(DAYS)]
     env = {"INVENTORY_DATA_DIR": str(root / "data"), "INVENTORY_ACCOUNTS_FILE": str(DEMO_ACCOUNTS),
            "INVENTORY_DUMPS_URI": DUMPS_URI}
@@ -89,8 +104,11 @@ def demo_world(tmp_path_factory):
     finally:
         root_logger.removeHandler(log)
         root_logger.setLevel(level)
-    return {"root": root, "env": env, "days": days, "lake": lake, "changes": changes, "log": log.lines,
-            "seeded_in_sources": seeded}
+    world = {"root": root, "env": env, "days": days, "lake": lake, "changes": changes, "log": log.lines,
+             "seeded_in_sources": seeded}
+    if WORLD_CACHE:
+        (Path(WORLD_CACHE) / f"world-{today}.pickle").write_bytes(pickle.dumps(world))
+    return world
 
 
 def _build_demo_world(days: list, env: dict, changes: list):

@@ -3,6 +3,8 @@ Expectations, freshness, and the digest to a real SMTP server on loopback: it na
 (dev's role is denied on the last day) and the silent cluster stg-eks, and nothing else."""
 from __future__ import annotations
 
+import io
+import logging
 import os
 from pathlib import Path
 
@@ -31,12 +33,18 @@ def test_the_digest_names_exactly_the_denied_account_and_the_silent_cluster(demo
     monkeypatch.setenv("INVENTORY_ALERT_EMAILS", "oncall@example.com")
     settings = inventory_settings.load()
     build(settings)
-    with SmtpSink() as sink:
-        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", sink.connection_uri())
-        dag = DagBag(dag_folder=str(PROJECT_ROOT / "dags" / "inventory_quality.py")).get_dag("inventory_quality")
-        dag_run = dag.test()
-        messages = sink.messages
-    task_logs = "".join(capfd.readouterr())  # dag.test() writes the tasks' logs to the terminal
+    logged = io.StringIO()  # the tasks' log records: Airflow's own handler writes to whichever stdout it first
+    handler = logging.StreamHandler(logged)  # saw (an earlier test's capture, after another dag.test())
+    logging.getLogger().addHandler(handler)
+    try:
+        with SmtpSink() as sink:
+            monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", sink.connection_uri())
+            dag = DagBag(dag_folder=str(PROJECT_ROOT / "dags" / "inventory_quality.py")).get_dag("inventory_quality")
+            dag_run = dag.test()
+            messages = sink.messages
+    finally:
+        logging.getLogger().removeHandler(handler)
+    task_logs = logged.getvalue() + "".join(capfd.readouterr())
 
     assert dag_run.state == "success"
     (digest,) = messages
