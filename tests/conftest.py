@@ -172,6 +172,12 @@ def demo_warehouse(demo_world, tmp_path_factory) -> Path:
     """The demo world built with the whole of include/sql, once: the warehouse `make demo` leaves."""
     from warehouse.conftest import build_world  # tests/warehouse/conftest.py (tests/ is on the path)
 
-    root = tmp_path_factory.mktemp("demo-warehouse")
+    if WORLD_CACHE:
+        root = Path(WORLD_CACHE) / f"warehouse-{demo_world['days'][-1]}"
+        if (root / "warehouse.duckdb").exists():
+            return root / "warehouse.duckdb"
+        root.mkdir(parents=True, exist_ok=True)
+    else:
+        root = tmp_path_factory.mktemp("demo-warehouse")
     build_world(demo_world, root, "intermediate/*.sql", "marts/*.sql")
     return root / "warehouse.duckdb"
