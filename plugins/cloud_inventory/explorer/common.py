@@ -43,6 +43,6 @@ def wants_html(request: Request) -> bool:
 
 def render(request: Request, template: str, **context: Any) -> HTMLResponse:
     """A page; templates get `page` (the template's name) and `base` (the explorer's path, for links)."""
-    base = request.url_for("home").path.rstrip("/")
+    base = request.scope.get("root_path", "").rstrip("/")  # where the api-server mounted the explorer
     return TEMPLATES.TemplateResponse(request, template, {"page": template.removesuffix(".html"), "base": base,
                                                          **context})
