@@ -53,8 +53,8 @@ class ApiServer:
     """`airflow api-server` on 127.0.0.1:<free port>; a context manager (started on enter, stopped on exit)."""
 
     def __init__(self, home: Path, metadata_db: Path, warehouse: Path, users: dict[str, str],
-                 passwords: dict[str, str], extra_env: dict[str, str] | None = None):
-        self.home, self.port = Path(home), free_port()
+                 passwords: dict[str, str], extra_env: dict[str, str] | None = None, workers: int = 1):
+        self.home, self.port, self.workers = Path(home), free_port(), workers
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = self.home / "api-server.log"
         self.process: subprocess.Popen | None = None
@@ -93,7 +93,8 @@ class ApiServer:
     def start(self) -> None:
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
-                [str(AIRFLOW), "api-server", "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"],
+                [str(AIRFLOW), "api-server", "--host", "127.0.0.1", "--port", str(self.port),
+             "--workers", str(self.workers)],
                 env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=self.home, start_new_session=True)
         try:
             self.wait_until_it_answers()

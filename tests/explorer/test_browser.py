@@ -6,8 +6,9 @@ the tests, in file order. Every test writes a screenshot of what it saw into a t
 on failure and kept by pytest); with CLOUD_INVENTORY_SCREENSHOTS=<folder> (`make screenshots`: docs/explorer) one PNG
 per page is written there too, which the README shows.
 
-Which area each test needs is in its `area`: the areas other branches are building are in NOT_YET_MERGED; while one
-is not merged its route answers 404 on this branch and its tests skip saying so.
+Which area each test needs is in its `area` (search, resource, waste, resources, network, kubernetes, freshness): the
+areas other branches are building are in not_yet_merged.NOT_YET_MERGED; while one is not merged its route answers 404
+on this branch and its tests skip saying so.
 """
 from __future__ import annotations
 
@@ -21,10 +22,7 @@ import pytest
 
 from .api_server import ApiServer
 from .conftest import PASSWORDS, USERS
-
-# The areas being built on other branches. Once they are merged the coordinator empties this set: from then on a
-# route of theirs answering 404 fails the tests instead of skipping them.
-NOT_YET_MERGED = {"resources", "resource", "waste", "network", "kubernetes", "freshness"}
+from .not_yet_merged import NOT_YET_MERGED
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Flags for a machine without a display, a sandbox-capable kernel setup or a network beyond loopback
@@ -51,7 +49,7 @@ def missing(response, area: str, route: str) -> None:
     """Skip while `area` is not merged and its route answers 404; a 404 of a merged area fails."""
     if response.status == 404 and area in NOT_YET_MERGED:
         pytest.skip(f"the {area} area is not merged on this branch yet: {route} answers 404 "
-                    "(the coordinator removes it from NOT_YET_MERGED after merging)")
+                    "(tests/explorer/not_yet_merged.py: the coordinator removes it after merging)")
     assert response.status == 200, f"{route}: {response.status} {response.text()[:500]}"
 
 
