@@ -28,7 +28,9 @@ answering, without an error, while a build replaces that warehouse.
 from __future__ import annotations
 
 import argparse
+import csv
 import importlib.util
+import io
 import json
 import math
 import os
@@ -128,10 +130,9 @@ def samples(base: Path, folder: Path, n: int) -> dict:
         largest = counts[0][0]
         first = con.execute("select account_id, region, environment from marts.inventory_current "
                             "where resource_type = ? order by hash(resource_id) limit 1", [largest]).fetchone()
-        out["tables"] = [{"resource_type": largest}, {"resource_type": largest, "account_id": first[0]},
-                         {"resource_type": largest, "region": first[1]},
-                         {"resource_type": largest, "environment": first[2]},
-                         {"resource_type": largest, "offset": 500}]
+        out["tables"] = [{"resource_type": largest}, {"resource_type": largest, "offset": 500}] + [
+            {"resource_type": largest, name: value}
+            for name, value in zip(("account_id", "region", "environment"), first) if value is not None]
         out["csv"] = csv_filter(con)
         extra = folder / "extra" / "raw" / "aws" / "ec2_instance"
         out["new_on_extra_day"] = [row[0] for row in con.execute(
@@ -418,7 +419,7 @@ def run(args, explorer: Explorer, asked: dict, folder: Path, work: Path, warehou
     if status == 404 and b"Not Found" in body:
         csv_line, csv_missing = "MISSING: /inventory/api/resources answers 404 (its area is not on this branch)", True
     else:
-        rows = body.count(b"\n") - 1 if status == 200 else None
+        rows = len(list(csv.reader(io.StringIO(body.decode())))) - 1 if status == 200 else None
         csv_missing = False
         csv_line = (f"{rows:,} rows ({expected_rows:,} in marts.inventory_current for {csv_filters}), "
                     f"{len(body) / 2 ** 20:.1f} MB in {seconds:.2f}s" if status == 200 else

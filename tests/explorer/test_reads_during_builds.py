@@ -17,7 +17,6 @@ import threading
 import time
 from pathlib import Path
 
-from .conftest import PASSWORDS  # noqa: F401 - (the viewer fixture logs in with them)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_ACCOUNTS = PROJECT_ROOT / "include" / "config" / "accounts.demo.yaml"
