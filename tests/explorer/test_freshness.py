@@ -52,7 +52,8 @@ def test_every_source_with_its_status_the_worst_first(explorer, viewer, demo_war
 def test_a_failing_source_links_to_the_run_and_task_that_recorded_its_failure(explorer, viewer, demo_warehouse):
     problems = {(r["account_id"], r["region"], r["resource_type"]): r for r in rows(demo_warehouse, """
         select account_id, region, resource_type, arg_max(run_id, finished_at) as run_id,
-               arg_max(status, finished_at) as status, max(finished_at) as at, arg_max(account_name, finished_at) as name
+               arg_max(status, finished_at) as status, max(finished_at) as at,
+               arg_max(account_name, finished_at) as name
         from staging.stg_manifest__aws_runs where status <> 'ok' group by all""")}
     body = explorer.get("/inventory/api/freshness", params={"limit": 1000, "source_kind": "aws"}, headers=viewer).json()
     assert body["total"] == sum(1 for _ in rows(demo_warehouse, "select 1 from marts.source_freshness "
@@ -70,7 +71,8 @@ def test_a_failing_source_links_to_the_run_and_task_that_recorded_its_failure(ex
             "error": problem["error"], "dump_key": None, "run_id": expected["run_id"], "dag_id": "aws_inventory",
             "task_id": "extract", "map_index": None,
             "task_label": f"{expected['name']} {source['account_id']} {source['region']}",
-            "run_url": f"/dags/aws_inventory/runs/{run}", "task_url": f"/dags/aws_inventory/runs/{run}/tasks/extract/mapped"}
+            "run_url": f"/dags/aws_inventory/runs/{run}",
+            "task_url": f"/dags/aws_inventory/runs/{run}/tasks/extract/mapped"}
         assert problem["error"]
     # the demo: dev (333333333333) could not be assumed on the last day, so every dev source is failing
     dev = [s for s in body["sources"] if s["account_id"] == "333333333333" and s["region"] == "eu-west-1"]
@@ -89,17 +91,17 @@ def recorded_problems(demo_warehouse, tmp_path_factory):
                '111111111111' as account_id, 'us-east-1' as region, 'failed' as status,
                'DumpUnreadable' as error_class, 'not gzip <b>at all</b>' as error_message,
                'scheduled__2026-12-07T00:15:00+00:00' as run_id, 3 as attempts,
-               timestamptz '2026-12-07 00:15:00+00' as started_at, timestamptz '2026-12-07 00:16:00+00' as finished_at""",
+               timestamptz '2026-12-07 00:15:00+00' as started_at,
+               timestamptz '2026-12-07 00:16:00+00' as finished_at""",
         "create schema if not exists dq",
         """create table dq.runs as select 'scheduled__2026-12-07T06:00:00+00:00' as run_id,
                timestamptz '2026-12-07 06:01:00+00' as checked_at, null::timestamptz as previous_checked_at,
                12 as checks, 1 as failed_checks, 170 as sources, 57 as sources_not_fresh, '/somewhere' as data_docs""",
-        """create table dq.check_results as select * from (values
-               ('scheduled__2026-12-07T06:00:00+00:00', timestamptz '2026-12-07 06:01:00+00', 'expect_a', 'marts.waste', 'fail', '1', null),
-               ('scheduled__2026-12-07T06:00:00+00:00', timestamptz '2026-12-07 06:01:00+00', 'expect_b', 'marts.waste', 'pass', '0', null),
-               ('scheduled__2026-12-07T06:00:00+00:00', timestamptz '2026-12-07 06:01:00+00', 'source_freshness',
-                'marts.source_freshness', 'fail', 'x', null))
-               as t(run_id, checked_at, check_name, table_name, status, observed_value, details)""")
+        """create table dq.check_results as
+           select 'scheduled__2026-12-07T06:00:00+00:00' as run_id, timestamptz '2026-12-07 06:01:00+00' as checked_at,
+                  check_name, table_name, status, '1' as observed_value, null as details from (values
+               ('expect_a', 'marts.waste', 'fail'), ('expect_b', 'marts.waste', 'pass'),
+               ('source_freshness', 'marts.source_freshness', 'fail')) as t(check_name, table_name, status)""")
 
 
 def test_a_failed_dump_links_to_the_ingest_task_of_its_run(explorer, viewer, recorded_problems, monkeypatch):

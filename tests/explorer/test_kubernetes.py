@@ -22,7 +22,8 @@ def test_every_unhealthy_object_by_cluster(explorer, viewer, demo_warehouse):
     for name, cluster in clusters.items():
         mine = [r for r in mart if r["cluster"] == name]
         assert cluster["total"] == len(mine) == len(cluster["objects"])
-        assert cluster["problems"] == {p: sum(1 for r in mine if r["problem"] == p) for p in {r["problem"] for r in mine}}
+        assert cluster["problems"] == {p: sum(1 for r in mine if r["problem"] == p)
+                                       for p in {r["problem"] for r in mine}}
         assert sorted((o["kind"], o["namespace"], o["name"], o["problem"]) for o in cluster["objects"]) == \
             sorted((r["kind"], r["namespace"], r["name"], r["problem"]) for r in mine)
     assert {p["problem"]: p["count"] for p in body["problems"]} == \

@@ -7,7 +7,8 @@ import pytest
 
 from .support import HOSTILE_VALUES, TOO_LONG, assert_page_is_csp_clean, rows, warehouse_copy
 
-ROUTES = ["/inventory/security-groups", "/inventory/api/security-groups", "/inventory/subnets", "/inventory/api/subnets"]
+ROUTES = ["/inventory/security-groups", "/inventory/api/security-groups", "/inventory/subnets",
+          "/inventory/api/subnets"]
 
 
 @pytest.mark.parametrize("route", ROUTES)
@@ -55,7 +56,8 @@ def test_users_are_the_groups_current_interfaces_and_instances(explorer, viewer,
         instances = rows(demo_warehouse, """
             select i.instance_id from staging.stg_aws__ec2_instances i
             join intermediate.int_aws__source_snapshots s on s.resource_type = 'ec2_instance'
-             and s.account_id = i.account_id and s.source_region = i.region and i.snapshot_date = s.last_ok_snapshot_date
+             and s.account_id = i.account_id and s.source_region = i.region
+             and i.snapshot_date = s.last_ok_snapshot_date
             where i.region = ? and list_contains(i.security_group_ids, ?) and i.state <> 'terminated'""",
                          [group["region"], group["security_group_id"]])
         assert sorted(i["instance_id"] for i in group["used_by"]["instances"]) == \
@@ -187,8 +189,8 @@ def test_the_subnets_page_draws_a_bar_per_subnet(explorer, viewer, demo_warehous
 def hostile_network(demo_warehouse, tmp_path_factory):
     target = tmp_path_factory.mktemp("network-hostile") / "warehouse.duckdb"
     return warehouse_copy(demo_warehouse, target,
-                          "update marts.security_group_open_ingress set group_description = '<img src=x onerror=alert(1)>' "
-                          "where group_name = 'prod-web'",
+                          "update marts.security_group_open_ingress "
+                          "set group_description = '<img src=x onerror=alert(1)>' where group_name = 'prod-web'",
                           "update marts.subnet_utilization set subnet_name = '<script>alert(2)</script>' "
                           "where subnet_name = 'prod-db-a'")
 

@@ -34,7 +34,8 @@ def report(request: Request, group_by: str, filters: dict, limit: int | None, of
             "findings_total": total, "limit": limit, "offset": offset, "findings": findings}
 
 
-@api.get("/waste", response_model=None, summary="Waste in dollars a month and a year by a dimension, and the findings, filtered")
+@api.get("/waste", response_model=None,
+         summary="Waste in dollars a month and a year by a dimension, and the findings, filtered")
 def waste(request: Request, group_by: GroupBy = "account", account_id: OptionalText = None,
           team: OptionalText = None, environment: OptionalText = None, category: OptionalText = None,
           region: OptionalText = None, output: OutputFormat = "json", limit: Limit = PAGE_SIZE,

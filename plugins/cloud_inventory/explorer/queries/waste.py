@@ -51,7 +51,8 @@ def summary(cursor: Any, group_by: str, filters: Mapping[str, str | None]) -> di
     return {"total": total, "groups": groups, "as_of_date": as_of}
 
 
-def findings(cursor: Any, filters: Mapping[str, str | None], limit: int | None, offset: int = 0) -> tuple[int, list[dict]]:
+def findings(cursor: Any, filters: Mapping[str, str | None], limit: int | None,
+             offset: int = 0) -> tuple[int, list[dict]]:
     """(how many findings the filters keep, those from `offset`: the most expensive first, unpriced ones (whose
     cost is unknown) ahead of them; all of them when limit is None)."""
     condition, parameters = where(filters)
