@@ -66,6 +66,19 @@ def test_users_are_the_groups_current_interfaces_and_instances(explorer, viewer,
         assert len(group["used_by"]["network_interfaces"]) == group["network_interface_count"]
 
 
+def test_security_groups_page_through(explorer, viewer):
+    everything = explorer.get("/inventory/api/security-groups", headers=viewer).json()
+    pages = [explorer.get("/inventory/api/security-groups", params={"limit": 3, "offset": offset}, headers=viewer).json()
+             for offset in (0, 3, 6)]
+    assert [g["security_group_id"] for page in pages for g in page["groups"]] == \
+        [g["security_group_id"] for g in everything["groups"]]
+    assert {page["total_groups"] for page in pages} == {everything["total_groups"]}
+    assert pages[1]["groups"][0]["used_by"] == everything["groups"][3]["used_by"]
+    for name, value in (("limit", "0"), ("limit", "1001"), ("offset", "-1"), ("offset", "x")):
+        answer = explorer.get("/inventory/api/security-groups", params={name: value}, headers=viewer)
+        assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["query", name]
+
+
 def test_a_port_keeps_the_groups_that_admit_it(explorer, viewer, demo_warehouse):
     expected = rows(demo_warehouse, """
         select distinct security_group_id from marts.security_group_open_ingress

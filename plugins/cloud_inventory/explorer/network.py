@@ -17,12 +17,14 @@ Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 Level = Literal["subnet", "vpc"]
 SubnetSort = Literal["free", "-free", "used_percent", "-used_percent", "name"]
 PAGE_SIZE = 200
+GROUPS_PAGE_SIZE = 100  # security groups, each with its rules and users
 BAR_WIDTH = 100  # a subnet's bar: all its usable addresses, in the SVG's own units
 
 
 # --- security groups open to the world ----------------------------------------------------------------------------
 
-def open_security_groups(request: Request, account_id: str | None, region: str | None, port: int | None) -> dict:
+def open_security_groups(request: Request, account_id: str | None, region: str | None, port: int | None,
+                         limit: int, offset: int) -> dict:
     with warehouse().cursor() as cursor:
         rules = reports.plain_rows(queries.open_rules(cursor, account_id or None, region or None, port))
         groups: dict[tuple[str, str], dict] = {}
@@ -39,41 +41,46 @@ def open_security_groups(request: Request, account_id: str | None, region: str |
             groups[key]["rules"].append({name: rule[name] for name in (
                 "rule_number", "protocol", "port_range", "from_port", "to_port", "all_ports", "all_protocols", "cidr",
                 "ip_version", "rule_description")})
-        users = queries.group_users(cursor, list(groups))
-    for key, group in groups.items():
-        group["open_to_all_ports"] = any(rule["all_ports"] for rule in group["rules"])
-        group["used_by"] = users[key]
+        for group in groups.values():
+            group["open_to_all_ports"] = any(rule["all_ports"] for rule in group["rules"])
+        # the most exposed first: groups running instances carry, open on every port, then by place
+        ordered = sorted(groups.values(), key=lambda g: (-g["running_instance_count"], not g["open_to_all_ports"],
+                                                         -g["network_interface_count"], g["account_id"], g["region"],
+                                                         g["security_group_id"]))
+        shown = ordered[offset:offset + limit]
+        users = queries.group_users(cursor, [(group["region"], group["security_group_id"]) for group in shown])
+    for group in shown:
+        group["used_by"] = users[(group["region"], group["security_group_id"])]
         for interface in group["used_by"]["network_interfaces"]:
             interface["resource_url"] = reports.resource_url(request, "network_interface", interface["account_id"],
                                                              group["region"], interface["network_interface_id"])
         for instance in group["used_by"]["instances"]:
             instance["resource_url"] = reports.resource_url(request, "ec2_instance", instance["account_id"],
                                                             group["region"], instance["instance_id"])
-    # the most exposed first: groups running instances carry, open on every port, then by place
-    ordered = sorted(groups.values(), key=lambda g: (-g["running_instance_count"], not g["open_to_all_ports"],
-                                                     -g["network_interface_count"], g["account_id"], g["region"],
-                                                     g["security_group_id"]))
     return {"filters": {"account_id": account_id or None, "region": region or None, "port": port},
-            "total_groups": len(ordered), "total_rules": len(rules), "users_listed_per_group": queries.USERS_PER_GROUP,
-            "groups": ordered}
+            "total_groups": len(ordered), "total_rules": len(rules), "limit": limit, "offset": offset,
+            "users_listed_per_group": queries.USERS_PER_GROUP, "groups": shown}
 
 
 @api.get("/security-groups", summary="Security groups with inbound rules open to the whole internet, and their users")
 def security_groups(request: Request, account_id: OptionalText = None, region: OptionalText = None,
-                    port: Port = None) -> dict:
+                    port: Port = None, limit: Limit = GROUPS_PAGE_SIZE, offset: Offset = 0) -> dict:
     """One entry per group (most exposed first) with its world-open rules (0.0.0.0/0 or ::/0; a rule open on both
     is two) and the current network interfaces and instances that carry it (counts whole, lists up to
-    `users_listed_per_group`). `port` keeps groups with a rule admitting that port (or all ports)."""
-    return open_security_groups(request, account_id, region, port)
+    `users_listed_per_group`). `port` keeps groups with a rule admitting that port (or all ports). `total_groups`
+    and `total_rules` count every group and rule the filters keep; `groups` is the page from `offset`."""
+    return open_security_groups(request, account_id, region, port, limit, offset)
 
 
 @pages.get("/security-groups", response_class=HTMLResponse)
 def security_groups_page(request: Request, account_id: OptionalText = None, region: OptionalText = None,
-                         port: Port = None) -> HTMLResponse:
-    answer = open_security_groups(request, account_id, region, port)
+                         port: Port = None, offset: Offset = 0) -> HTMLResponse:
+    answer = open_security_groups(request, account_id, region, port, GROUPS_PAGE_SIZE, offset)
     with warehouse().cursor() as cursor:
         choices = queries.security_group_choices(cursor)
-    return render(request, "security_groups.html", report=answer, choices=choices)
+    query = {name: value for name, value in answer["filters"].items() if value is not None and value != ""}
+    return render(request, "security_groups.html", report=answer, choices=choices, query=query,
+                  page_size=GROUPS_PAGE_SIZE)
 
 
 # --- subnets ------------------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ CHART_BAR_WIDTH = 420  # the longest bar, in the chart's own units (the SVG scal
 CHART_ROW_HEIGHT = 26
 
 
-def report(request: Request, group_by: str, filters: dict, limit: int | None, offset: int) -> dict:
+def report(request: Request, group_by: str, filters: dict, limit: int, offset: int) -> dict:
     filters = {name: value or None for name, value in filters.items()}  # an empty filter is no filter
     with warehouse().cursor() as cursor:
         summary = queries.summary(cursor, group_by, filters)
@@ -46,9 +46,13 @@ def waste(request: Request, group_by: GroupBy = "account", account_id: OptionalT
     filters = {"account_id": account_id, "team": team, "environment": environment, "category": category,
                "region": region}
     if output == "csv":
-        everything = report(request, group_by, filters, None, 0)
-        return reports.csv_response(list(queries.FINDING_COLUMNS) + ["resource_url"], everything["findings"],
-                                    "waste.csv")
+        def resource_url(finding: dict) -> str:
+            return reports.resource_url(request, finding["resource_type"], finding["account_id"], finding["region"],
+                                        finding["resource_id"])
+
+        query = queries.findings_query({name: value or None for name, value in filters.items()})
+        with warehouse().cursor() as cursor:
+            return reports.csv_response(cursor, *query, "waste.csv", extra={"resource_url": resource_url})
     return report(request, group_by, filters, limit, offset)
 
 

@@ -49,6 +49,8 @@ def group_users(cursor: Any, groups: list[tuple[str, str]]) -> dict[tuple[str, s
         return users
     regions = [region for region, _ in groups]
     group_ids = [group_id for _, group_id in groups]
+    # each current interface's and instance's groups, unnested and joined to the wanted ones (a list lookup per row
+    # against hundreds of groups is quadratic)
     interfaces = records(cursor, """
         with wanted as (select unnest(?::varchar[]) as region, unnest(?::varchar[]) as security_group_id),
         current_interfaces as (
@@ -58,16 +60,18 @@ def group_users(cursor: Any, groups: list[tuple[str, str]]) -> dict[tuple[str, s
               on sources.resource_type = 'network_interface' and sources.account_id = interfaces.account_id
              and sources.source_region = interfaces.region
              and interfaces.snapshot_date = sources.last_ok_snapshot_date
-            where list_has_any(interfaces.security_group_ids, ?::varchar[])
+        ),
+        carried as (
+            select region, unnest(security_group_ids) as security_group_id, network_interface_id, account_id,
+                   interface_type, description, attached_instance_id, private_ip_address, public_ip
+            from current_interfaces
         )
-        select wanted.region, wanted.security_group_id, i.network_interface_id, i.account_id, i.interface_type,
-               i.description, i.attached_instance_id, i.private_ip_address, i.public_ip
-        from current_interfaces i
-        join wanted on wanted.region = i.region and list_contains(i.security_group_ids, wanted.security_group_id)
-        qualify row_number() over (partition by wanted.region, wanted.security_group_id
-                                   order by i.account_id, i.network_interface_id) <= ?
-        order by wanted.region, wanted.security_group_id, i.account_id, i.network_interface_id""",
-        [regions, group_ids, group_ids, USERS_PER_GROUP])
+        select region, security_group_id, network_interface_id, account_id, interface_type, description,
+               attached_instance_id, private_ip_address, public_ip
+        from carried join wanted using (region, security_group_id)
+        qualify row_number() over (partition by region, security_group_id
+                                   order by account_id, network_interface_id) <= ?
+        order by region, security_group_id, account_id, network_interface_id""", [regions, group_ids, USERS_PER_GROUP])
     instances = records(cursor, """
         with wanted as (select unnest(?::varchar[]) as region, unnest(?::varchar[]) as security_group_id),
         current_instances as (
@@ -77,16 +81,18 @@ def group_users(cursor: Any, groups: list[tuple[str, str]]) -> dict[tuple[str, s
               on sources.resource_type = 'ec2_instance' and sources.account_id = instances.account_id
              and sources.source_region = instances.region
              and instances.snapshot_date = sources.last_ok_snapshot_date
-            where instances.state <> 'terminated' and list_has_any(instances.security_group_ids, ?::varchar[])
+            where instances.state <> 'terminated'
+        ),
+        carried as (
+            select region, unnest(security_group_ids) as security_group_id, instance_id, account_id, name, state,
+                   instance_type, private_ip_address, public_ip_address
+            from current_instances
         )
-        select wanted.region, wanted.security_group_id, i.instance_id, i.account_id, i.name, i.state,
-               i.instance_type, i.private_ip_address, i.public_ip_address
-        from current_instances i
-        join wanted on wanted.region = i.region and list_contains(i.security_group_ids, wanted.security_group_id)
-        qualify row_number() over (partition by wanted.region, wanted.security_group_id
-                                   order by i.account_id, i.instance_id) <= ?
-        order by wanted.region, wanted.security_group_id, i.account_id, i.instance_id""",
-        [regions, group_ids, group_ids, USERS_PER_GROUP])
+        select region, security_group_id, instance_id, account_id, name, state, instance_type, private_ip_address,
+               public_ip_address
+        from carried join wanted using (region, security_group_id)
+        qualify row_number() over (partition by region, security_group_id order by account_id, instance_id) <= ?
+        order by region, security_group_id, account_id, instance_id""", [regions, group_ids, USERS_PER_GROUP])
     for kind, rows in (("network_interfaces", interfaces), ("instances", instances)):
         for row in rows:
             users[(row.pop("region"), row.pop("security_group_id"))][kind].append(row)

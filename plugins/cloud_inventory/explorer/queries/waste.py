@@ -14,12 +14,6 @@ GROUPS = {
     "region": ("region", "region"),
 }
 FILTERS = ("account_id", "team", "environment", "category", "region")  # parameter name = column name
-FINDING_COLUMNS = (
-    "category", "account_id", "account_name", "environment", "team", "region", "resource_type", "resource_id",
-    "resource_name", "resource_arn", "detail", "est_monthly_usd", "est_annual_usd", "price_known",
-    "unpriced_price_keys", "cost_breakdown", "wasteful_since", "days_wasteful", "also_matches",
-    "includes_resource_ids", "is_stale", "observed_on", "as_of_date",
-)
 SUMS = """
         count(*)                                                        as findings,
         count(*) filter (where price_known)                             as priced_findings,
@@ -51,14 +45,13 @@ def summary(cursor: Any, group_by: str, filters: Mapping[str, str | None]) -> di
     return {"total": total, "groups": groups, "as_of_date": as_of}
 
 
-def findings(cursor: Any, filters: Mapping[str, str | None], limit: int | None,
-             offset: int = 0) -> tuple[int, list[dict]]:
-    """(how many findings the filters keep, those from `offset`: the most expensive first, unpriced ones (whose
-    cost is unknown) ahead of them; all of them when limit is None)."""
+def findings_query(filters: Mapping[str, str | None], limit: int | None = None,
+                   offset: int = 0) -> tuple[str, list[Any]]:
+    """The findings the filters keep, the most expensive first, unpriced ones (whose cost is unknown) ahead of them;
+    all of them when limit is None."""
     condition, parameters = where(filters)
-    count = records(cursor, f"select count(*) as n from marts.waste {condition}", parameters)[0]["n"]
     page = "" if limit is None else "limit ? offset ?"
-    rows = records(cursor, f"""
+    return f"""
         select category, account_id, account_name, environment, team, region, resource_type, resource_id,
                resource_name, resource_arn, detail, est_monthly_usd,
                cast(est_monthly_usd * 12 as decimal(14, 2)) as est_annual_usd, price_known, unpriced_price_keys,
@@ -66,8 +59,14 @@ def findings(cursor: Any, filters: Mapping[str, str | None], limit: int | None,
                observed_on, as_of_date
         from marts.waste {condition}
         order by est_monthly_usd desc nulls first, category, account_id, region, resource_id
-        {page}""", parameters + ([] if limit is None else [limit, offset]))
-    return count, rows
+        {page}""", parameters + ([] if limit is None else [limit, offset])
+
+
+def findings(cursor: Any, filters: Mapping[str, str | None], limit: int, offset: int = 0) -> tuple[int, list[dict]]:
+    """(how many findings the filters keep, a page of them from `offset`)."""
+    condition, parameters = where(filters)
+    count = records(cursor, f"select count(*) as n from marts.waste {condition}", parameters)[0]["n"]
+    return count, records(cursor, *findings_query(filters, limit, offset))
 
 
 def choices(cursor: Any) -> dict[str, list[dict]]:
