@@ -264,3 +264,13 @@ def test_without_data_docs_the_index_says_so(explorer, viewer, tmp_path, monkeyp
     assert explorer.get("/inventory/data-docs/index.html", headers=viewer).status_code == 404
     assert explorer.get("/inventory/api/freshness", params={"limit": 1},
                         headers=viewer).json()["data_docs"]["built"] is False
+
+
+def test_the_freshness_form_as_a_browser_submits_it(explorer, viewer, demo_warehouse):
+    total = rows(demo_warehouse, "select count(*) as n from marts.source_freshness")[0]["n"]
+    form = {"status": "", "source_kind": "", "account_id": "", "region": "", "resource_type": "", "cluster": ""}
+    answer = explorer.get("/inventory/freshness", params=form, headers=viewer)
+    assert answer.status_code == 200 and f"{total} source(s)" in answer.text
+    assert explorer.get("/inventory/api/freshness", params=form, headers=viewer).json()["total"] == total
+    stale = explorer.get("/inventory/freshness", params={**form, "status": "stale"}, headers=viewer).text
+    assert '<option value="stale" selected>stale</option>' in stale

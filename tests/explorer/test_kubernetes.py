@@ -95,3 +95,10 @@ def test_markup_in_kubernetes_data_is_shown_as_text(explorer, viewer, demo_wareh
     html = explorer.get("/inventory/kubernetes", headers=viewer).text
     assert "<script>alert(3)" not in html and "&lt;script&gt;alert(3)&lt;/script&gt;" in html
     assert '"><b>ns</b>' not in html and "&#34;&gt;&lt;b&gt;ns&lt;/b&gt;" in html
+
+
+def test_the_kubernetes_form_as_a_browser_submits_it(explorer, viewer, demo_warehouse):
+    total = rows(demo_warehouse, "select count(*) as n from marts.k8s_unhealthy")[0]["n"]
+    answer = explorer.get("/inventory/kubernetes", params={"cluster": "", "namespace": "", "problem": ""},
+                          headers=viewer)
+    assert answer.status_code == 200 and f"{total} unhealthy object(s)" in answer.text

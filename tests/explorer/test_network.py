@@ -214,3 +214,19 @@ def test_markup_in_network_data_is_shown_as_text(explorer, viewer, hostile_netwo
     assert "<img src=x" not in groups and "&lt;img src=x onerror=alert(1)&gt;" in groups
     subnets = explorer.get("/inventory/subnets", headers=viewer).text
     assert "<script>alert(2)" not in subnets and "&lt;script&gt;alert(2)&lt;/script&gt;" in subnets
+
+
+def test_the_security_groups_form_as_a_browser_submits_it(explorer, viewer):
+    assert explorer.get("/inventory/security-groups", params={"account_id": "", "region": "", "port": ""},
+                        headers=viewer).status_code == 200
+    html = explorer.get("/inventory/security-groups", params={"account_id": "", "region": "", "port": "22"},
+                        headers=viewer).text
+    assert "prod-bastion" in html and "public web tier" not in html  # prod-web admits 80 and 443 only
+    for port in ("65536", "-1", "22;", "1e3"):
+        assert explorer.get("/inventory/security-groups", params={"port": port}, headers=viewer).status_code == 422
+
+
+def test_the_subnets_form_as_a_browser_submits_it(explorer, viewer):
+    answer = explorer.get("/inventory/subnets", params={"level": "subnet", "account_id": "", "region": "",
+                                                        "vpc_id": "", "sort": "free"}, headers=viewer)
+    assert answer.status_code == 200 and "43 subnet(s)" in answer.text

@@ -223,3 +223,10 @@ def test_csv_cells_never_start_a_formula(explorer, viewer, unusual_warehouse, mo
     formula = next(r for r in records if "HYPERLINK" in r["detail"])
     assert formula["detail"] == "'=HYPERLINK(\"http://evil.example/\")"
     assert not [cell for r in records for cell in r.values() if cell[:1] in ("=", "+", "@")]
+
+
+def test_the_waste_form_as_a_browser_submits_it(explorer, viewer, demo_warehouse):
+    grand = rows(demo_warehouse, "select * from marts.waste_summary where row_kind = 'grand_total'")[0]
+    form = {"group_by": "team", "account_id": "", "team": "", "environment": "", "category": "", "region": ""}
+    answer = explorer.get("/inventory/waste", params=form, headers=viewer)
+    assert answer.status_code == 200 and f"<strong>${grand['est_monthly_usd']:,.2f}</strong> a month" in answer.text

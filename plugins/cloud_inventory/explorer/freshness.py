@@ -27,8 +27,8 @@ from cloud_inventory.pipeline.inventory_quality import data_docs_dir
 
 api, pages = routers("freshness")
 
-Status = Literal["failing", "never", "stale", "fresh"]
-SourceKind = Literal["aws", "k8s"]
+Status = Literal["failing", "never", "stale", "fresh", ""]  # "" (a form's "any") is no filter
+SourceKind = Literal["aws", "k8s", ""]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 PAGE_SIZE = 500
 

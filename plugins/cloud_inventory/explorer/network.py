@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import Query, Request
+from fastapi import HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
 from cloud_inventory.explorer import reports
@@ -13,6 +13,7 @@ from cloud_inventory.explorer.queries import network as queries
 api, pages = routers("network")
 
 Port = Annotated[int | None, Query(ge=0, le=65535)]
+FormPort = Annotated[str | None, Query(pattern=r"^[0-9]{0,5}$")]  # the page's form sends "" for any port
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 Level = Literal["subnet", "vpc"]
 SubnetSort = Literal["free", "-free", "used_percent", "-used_percent", "name"]
@@ -74,8 +75,11 @@ def security_groups(request: Request, account_id: OptionalText = None, region: O
 
 @pages.get("/security-groups", response_class=HTMLResponse)
 def security_groups_page(request: Request, account_id: OptionalText = None, region: OptionalText = None,
-                         port: Port = None, offset: Offset = 0) -> HTMLResponse:
-    answer = open_security_groups(request, account_id, region, port, GROUPS_PAGE_SIZE, offset)
+                         port: FormPort = None, offset: Offset = 0) -> HTMLResponse:
+    number = int(port) if port else None
+    if number is not None and number > 65535:
+        raise HTTPException(422, "port: a port number is at most 65535")
+    answer = open_security_groups(request, account_id, region, number, GROUPS_PAGE_SIZE, offset)
     with warehouse().cursor() as cursor:
         choices = queries.security_group_choices(cursor)
     query = {name: value for name, value in answer["filters"].items() if value is not None and value != ""}
