@@ -49,3 +49,13 @@ def test_values_are_made_ready_for_json():
 ])
 def test_csv_cells(value, cell):
     assert reports.csv_cell(value) == cell
+
+
+def test_the_report_apis_are_in_the_openapi_document_and_their_pages_are_not(explorer, viewer):
+    document = explorer.get("/inventory/openapi.json", headers=viewer).json()
+    paths = set(document["paths"])
+    assert {"/api/waste", "/api/security-groups", "/api/subnets", "/api/kubernetes", "/api/freshness"} <= paths
+    assert not {"/waste", "/security-groups", "/subnets", "/kubernetes", "/freshness", "/data-docs/{path}"} & paths
+    parameters = {p["name"]: p for p in document["paths"]["/api/waste"]["get"]["parameters"]}
+    assert parameters["group_by"]["schema"]["enum"] == ["account", "team", "environment", "category", "region"]
+    assert set(parameters) >= {"format", "account_id", "team", "environment", "category", "region", "limit", "offset"}
