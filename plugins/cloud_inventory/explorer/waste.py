@@ -68,7 +68,7 @@ def waste_page(request: Request, group_by: GroupBy = "account", account_id: Opti
     query = {"group_by": group_by, **{name: value for name, value in answer["filters"].items() if value}}
     return render(request, "waste.html", report=answer, choices=choices, query=query,
                   chart=chart(answer["groups"]), page_size=PAGE_SIZE,
-                  dimensions=["account", "team", "environment", "category", "region"])
+                  dimensions=list(queries.GROUPS))
 
 
 def chart(groups: list[dict]) -> dict:
