@@ -2,6 +2,7 @@
 sandbox: read-only, no file, network, extension or settings access."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -66,6 +67,19 @@ def test_sql_prints_a_table_csv_or_json(warehouse, capsys):
     assert capsys.readouterr().out.split() == ["account_id", "111111111111", "222222222222"]
     main(["sql", "--format", "json", "select count(*) as n from marts.resource_lookup"])
     assert capsys.readouterr().out.strip() == '{"n": 2}'
+
+
+def test_sql_json_writes_numbers_as_numbers_and_times_in_utc(warehouse, capsys):
+    assert main(["sql", "--format", "json", """
+        select 12.50::decimal(12, 2) as dollars, 3::decimal(14, 2) as whole, 170141183460469231731687303715884105727::hugeint as huge,
+               2.5::double as ratio, 'nan'::double as nothing, date '2026-12-07' as day,
+               timestamptz '2026-12-07 10:00:00+05' as at, timestamp '2026-12-07 01:02:03' as naive,
+               map {'team': 'web'} as tags, [1.5::decimal(5, 2), null] as amounts"""]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row == {"dollars": 12.5, "whole": 3, "huge": 170141183460469231731687303715884105727, "ratio": 2.5,
+                   "nothing": None, "day": "2026-12-07", "at": "2026-12-07T05:00:00+00:00",
+                   "naive": "2026-12-07T01:02:03+00:00", "tags": {"team": "web"}, "amounts": [1.5, None]}
+    assert isinstance(row["whole"], int) and isinstance(row["dollars"], float)
 
 
 def test_changes_prints_what_changed(warehouse, capsys):

@@ -18,6 +18,7 @@ from typing import Sequence
 from urllib.parse import urlparse
 
 from cloud_inventory import settings as inventory_settings
+from cloud_inventory.plain import plain
 from cloud_inventory.warehouse.readonly import open_readonly, refusal
 
 FIND_COLUMNS = ("identifier_kind", "resource_type", "resource_id", "account_name", "account_id", "region", "cluster")
@@ -120,8 +121,8 @@ def run_sql(con, query: str, output_format: str, out=None) -> int:
         writer.writerow(columns)
         writer.writerows(rows)
     elif output_format == "json":
-        for row in rows:
-            out.write(json.dumps(dict(zip(columns, row)), default=str) + "\n")
+        for row in rows:  # numbers as numbers, times as ISO 8601 in UTC (as the explorer's API writes them)
+            out.write(json.dumps(plain(dict(zip(columns, row)))) + "\n")
     else:
         out.write(format_table(columns, rows) + "\n")
     return len(rows)
