@@ -10,7 +10,7 @@ from cloud_inventory.explorer.common import warehouse
 ROUTES = ["/inventory/", "/inventory/?q=www.shop.example.com", "/inventory/api/search?q=10.10.0.4",
           "/inventory/static/search.js", "/inventory/static/search.css"]
 HOSTILE = ["'", "' or '1'='1", "--", "x'; drop table marts.search_index; --", ";", "%", "_", "prod_web%", "\\",
-           "\\'", "ü名前🙂", "\u202e", "a" * 512]
+           "\\'", "ü名前🙂", "\u202e", "a\x00b", "a" * 512]
 
 
 def sql(query: str, parameters=()) -> list[dict]:
