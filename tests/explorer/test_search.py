@@ -288,17 +288,19 @@ def crafted(explorer, tmp_path, monkeypatch):
     with duckdb.connect(str(path)) as con:
         con.execute("create schema marts")
         con.execute(f"""create table marts.search_index as select
-            'evil' as term, 'name_tag' as term_kind, 'ec2_instance' as resource_type, 'i-<b>1</b>' as resource_id,
-            '{MARKUP}' as name, 'running' as state, '111111111111' as account_id, '<i>acct</i>' as account_name,
-            'prod' as environment, 'web"><img src=x onerror=alert(2)>' as team, 'us-east-1' as region,
+            'evil' as term, 'name_tag' as term_kind, 'network_interface' as resource_type, 'i-<b>1</b>' as resource_id,
+            '{MARKUP}' as name, 'running' as state, '111111111111' as account_id, 'us-east-1' as region,
             null::varchar as cluster, null::varchar as namespace, false as is_stale, null::varchar as resolves_via,
             null::varchar as resolves_through_record, null::varchar as resolves_to_resource_type,
             null::varchar as resolves_to_resource_id, null::varchar as resolves_to_resource_name,
             null::varchar as resolves_to_account_id, null::varchar as resolves_to_region""")
+        con.execute("create schema intermediate")
+        con.execute("""create table intermediate.int_inventory__accounts as select '111111111111' as account_id,
+            '<i>acct</i>' as account_name, 'prod' as environment, 'web"><img src=x onerror=alert(2)>' as team""")
         con.execute("""create table marts.lookup_hops as select
-            'ec2_instance' as from_resource_type, '111111111111' as from_account_id, 'us-east-1' as from_region,
+            'network_interface' as from_resource_type, '111111111111' as from_account_id, 'us-east-1' as from_region,
             'i-<b>1</b>' as from_resource_id, 'attachment' as how, '<u>detail</u>' as detail,
-            'ebs_volume' as to_resource_type, '111111111111' as to_account_id, 'us-east-1' as to_region,
+            'ec2_instance' as to_resource_type, '111111111111' as to_account_id, 'us-east-1' as to_region,
             'vol-"onmouseover="x' as to_resource_id, '<svg onload=alert(3)>' as to_name, 'in-use' as to_state,
             true as to_is_current, false as to_is_stale""")
     monkeypatch.setenv("INVENTORY_WAREHOUSE_PATH", str(path))
@@ -323,3 +325,10 @@ def test_the_script_builds_nodes_with_text_never_markup():
     assert "textContent" in script
     assert not any(sink in script for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write",
                                                "eval("))
+
+
+def test_search_follows_every_type_the_hops_start_from(explorer):
+    from cloud_inventory.explorer.queries.search import HOP_SOURCES
+
+    built = {row["from_resource_type"] for row in sql("select distinct from_resource_type from marts.lookup_hops")}
+    assert built <= HOP_SOURCES and len(built) >= 8

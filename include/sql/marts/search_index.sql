@@ -10,7 +10,8 @@
 --   k8s_name) and its id (<cluster>/<namespace>/<name>: id), which the lookup does not list;
 --   every tag as `key=value` (term_kind tag; Kubernetes labels are a resource's tags, as in inventory_current).
 -- resource_id is inventory_current's (for Kubernetes <cluster>/<namespace>/<name>), so every row names a row
--- of inventory_current and the resource's page.
+-- of inventory_current and the resource's page. Kept narrow (the account's name, environment and team are
+-- intermediate.int_inventory__accounts', joined when read): a million rows are written on every build.
 -- Data dictionary: docs/data-dictionary/search_index.md.
 with lookup as (
     select * from marts.resource_lookup
@@ -18,10 +19,6 @@ with lookup as (
 
 current_resources as (
     select * from marts.inventory_current
-),
-
-accounts as (
-    select * from intermediate.int_inventory__accounts
 ),
 
 identifiers as (
@@ -109,9 +106,6 @@ final as (
         unioned.name,
         unioned.state,
         unioned.account_id,
-        accounts.account_name,
-        accounts.environment,
-        accounts.team,
         unioned.region,
         unioned.cluster,
         unioned.namespace,
@@ -124,11 +118,9 @@ final as (
         unioned.resolves_to_account_id,
         unioned.resolves_to_region
     from unioned
-    left join accounts
-        on accounts.account_id = unioned.account_id
     where nullif(unioned.term, '') is not null
 )
 
 -- sorted by the term: a lookup reads only the row groups whose term range holds it
 select * from final
-order by term, term_kind, resource_type, resource_id
+order by term

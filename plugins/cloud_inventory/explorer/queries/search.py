@@ -23,6 +23,12 @@ MIN_PREFIX = 2           # "as you type" starts at the second character
 MAX_HOPS = 4             # resolution (1) + load balancer -> target group -> target, pod -> node -> instance
 MAX_FANOUT = 50          # hops followed from one resource (a target group of 500 instances shows 50)
 MAX_FRONTIER = 500       # resources whose next hops one query asks for
+MAX_ROWS_READ = 20_000   # index rows read to find the best `limit` resources (repeats of one resource crowd them)
+RANKS = ("exact", "exact name", "prefix")
+# the types marts.lookup_hops has hops from (a path reaching anything else ends there)
+HOP_SOURCES = frozenset({"elbv2_load_balancer", "elbv2_target_group", "classic_load_balancer", "elastic_ip",
+                         "network_interface", "ebs_volume", "k8s_pod", "k8s_node", "k8s_persistentvolume",
+                         "k8s_ingress", "k8s_service"})
 _HOST_PORT_PATH = re.compile(r"([a-z0-9*_][a-z0-9.*_-]*\.[a-z0-9-]+)(:\d{1,5})?(/.*)?")
 _TOP = "\U0010ffff"  # sorts after every character: [prefix, prefix + _TOP) is every string starting with prefix
 
@@ -68,54 +74,71 @@ def search(cursor: Any, text: str, limit: int, base: str = "") -> dict:
 
 
 def _matches(cursor: Any, exact: list[str], prefix: str | None, tags_only: bool, limit: int) -> list[dict]:
-    exact_sql = ", ".join("?" for _ in exact)
+    """The best `limit` resources, best first, each with its row of the index (and all its resolutions)."""
+    best = _best(cursor, exact, prefix, tags_only, limit)
+    if not best:
+        return []
+    terms_wanted = sorted({hit["term"] for hit in best})
+    ids = sorted({hit["resource_id"] for hit in best})
+    rows = records(cursor, f"""
+        select hits.*, accounts.account_name, accounts.environment, accounts.team
+        from marts.search_index as hits
+        left join intermediate.int_inventory__accounts as accounts
+            on accounts.account_id = hits.account_id
+        where hits.term >= ? and hits.term <= ? and hits.term in ({", ".join("?" for _ in terms_wanted)})
+          and hits.resource_id in ({", ".join("?" for _ in ids)})""",
+        [terms_wanted[0], terms_wanted[-1], *terms_wanted, *ids])
+    by_match: dict[tuple, list[dict]] = {}
+    for row in rows:
+        by_match.setdefault((row["term"], *_key(row)), []).append(row)
+    matches = []
+    for hit in best:
+        found = by_match.get((hit["term"], *_key(hit)))
+        if not found:  # (the build swapped the file between the two reads: the next search sees the new one)
+            continue
+        first = found[0]
+        matches.append({
+            **{name: first[name] for name in ("account_id", "account_name", "environment", "team", "region",
+                                              "resource_type", "resource_id", "name", "state")},
+            "matched_on": hit["term_kind"], "matched_term": hit["term"], "match": RANKS[hit["rank"]],
+            "cluster": first["cluster"], "namespace": first["namespace"],
+            "is_stale": any(row["is_stale"] for row in found),
+            "resolutions": [{"how": row["resolves_via"], "through": row["resolves_through_record"],
+                             "resource_type": row["resolves_to_resource_type"],
+                             "resource_id": row["resolves_to_resource_id"], "name": row["resolves_to_resource_name"],
+                             "account_id": row["resolves_to_account_id"], "region": row["resolves_to_region"]}
+                            for row in found if row["resolves_to_resource_id"] is not None]})
+    return matches
+
+
+def _best(cursor: Any, exact: list[str], prefix: str | None, tags_only: bool, limit: int) -> list[dict]:
+    """The best index row of each of the first `limit` resources, in order: (rank, shorter term, term). Reads
+    narrow rows and keeps a resource's first; asks for more rows while repeats of a resource crowd the answer."""
     names_sql = ", ".join(f"'{kind}'" for kind in NAME_KINDS)  # (a fixed list, not user text)
-    prefix_sql = ""
+    narrow = "term, term_kind, resource_type, account_id, region, resource_id"
+    # one equality scan per exact term: each reads only the row group(s) its term is in
+    branches = [f"select {narrow}, case when term_kind in ({names_sql}) then 1 else 0 end as rank "
+                "from marts.search_index where term = ?" for _ in exact]
     parameters: list[Any] = [*exact]
     if prefix is not None:
         kinds = "term_kind = 'tag'" if tags_only else "term_kind <> 'tag'"
-        prefix_sql = f"""
-            union all
-            select *, 2 as rank from marts.search_index
-            where term >= ? and term < ? and starts_with(term, ?) and {kinds}"""
+        branches.append(f"select {narrow}, 2 as rank from marts.search_index "
+                        f"where term >= ? and term < ? and starts_with(term, ?) and {kinds}")
         parameters += [prefix, prefix + _TOP, prefix]
-    rows = records(cursor, f"""
-        with hits as (
-            select *, case when term_kind in ({names_sql}) then 1 else 0 end as rank
-            from marts.search_index
-            where term in ({exact_sql})
-            {prefix_sql}
-        ),
-        by_resource as (
-            select
-                resource_type, account_id, region, resource_id,
-                min(rank)                                                   as rank,
-                arg_min(term_kind, (rank, length(term), term))              as matched_on,
-                arg_min(term, (rank, length(term), term))                   as matched_term,
-                any_value(name)                                             as name,
-                any_value(state)                                            as state,
-                any_value(account_name)                                     as account_name,
-                any_value(environment)                                      as environment,
-                any_value(team)                                             as team,
-                any_value(cluster)                                          as cluster,
-                any_value(namespace)                                        as namespace,
-                bool_or(is_stale)                                           as is_stale,
-                list(distinct {{'how': resolves_via, 'through': resolves_through_record,
-                                'resource_type': resolves_to_resource_type,
-                                'resource_id': resolves_to_resource_id, 'name': resolves_to_resource_name,
-                                'account_id': resolves_to_account_id, 'region': resolves_to_region}})
-                    filter (where resolves_to_resource_id is not null)      as resolutions
-            from hits
-            group by all
-        )
-        select account_id, account_name, environment, team, region, resource_type, resource_id, name, state,
-               matched_on, matched_term, rank, cluster, namespace, is_stale, resolutions
-        from by_resource
-        order by rank, length(matched_term), matched_term, resource_type, name, resource_id
-        limit ?""", [*parameters, limit])
-    for row in rows:
-        row["match"] = ("exact", "exact name", "prefix")[row.pop("rank")]
-    return rows
+    union = " union all ".join(branches)
+    wanted = 4 * limit
+    while True:
+        rows = records(cursor, f"""
+            select * from ({union})
+            order by rank, length(term), term, resource_type, account_id, region, resource_id,
+                     term_kind = 'k8s_name', term_kind
+            limit ?""", [*parameters, wanted])
+        best: dict[tuple, dict] = {}
+        for row in rows:
+            best.setdefault(_key(row), row)
+        if len(best) >= limit or len(rows) < wanted or wanted >= MAX_ROWS_READ:
+            return list(best.values())[:limit]
+        wanted *= 4
 
 
 def _follow(cursor: Any, matches: list[dict]) -> None:
@@ -125,7 +148,7 @@ def _follow(cursor: Any, matches: list[dict]) -> None:
     for match in matches:
         match["via"] = []
         match["seen"] = {_key(match)}
-        resolutions = match.pop("resolutions") or []
+        resolutions = match.pop("resolutions")
         for resolved in sorted(resolutions, key=lambda r: (r["resource_type"], r["resource_id"]))[:MAX_FANOUT]:
             hop = {"depth": 1, "how": resolved["how"], "detail": resolved["through"] and
                    f"through {resolved['through']}", "from_resource_id": match["resource_id"],
@@ -136,6 +159,7 @@ def _follow(cursor: Any, matches: list[dict]) -> None:
         if not resolutions:
             frontier.setdefault(_key(match), []).append((match, 0))
     for _ in range(MAX_HOPS):
+        frontier = {key: value for key, value in frontier.items() if key[0] in HOP_SOURCES}
         if not frontier:
             break
         wanted = list(frontier)[:MAX_FRONTIER]
