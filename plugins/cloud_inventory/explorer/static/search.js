@@ -61,14 +61,14 @@
     const parts = [count];
     if (body.matches.length) {
       const table = node("table", null, "matches");
+      const thead = node("thead");
       const head = node("tr");
       for (const title of ["resource", "state", "account", "environment", "team", "region", "matched on",
                            "resolves via"]) head.append(node("th", title));
-      table.append(node("thead"));
-      table.tHead.append(head);
+      thead.append(head);
       const rows = node("tbody");
       for (const m of body.matches) rows.append(matchRow(m));
-      table.append(rows);
+      table.append(thead, rows);
       parts.push(table);
     }
     results.replaceChildren(...parts);
