@@ -188,6 +188,7 @@ def test_a_tag_key_value_finds_every_resource_with_that_tag(explorer, viewer):
                                                                  and lower(e.value) = 'payments')) > 0""")
     assert len(expected) > 10
     body = search(explorer, viewer, "Team = Payments", limit=200)
+    assert body["identifier"] == "team=payments"
     assert sorted((m["resource_type"], m["resource_id"]) for m in body["matches"]) == sorted(
         (r["resource_type"], r["resource_id"]) for r in expected)
     assert {m["matched_on"] for m in body["matches"]} == {"tag"}

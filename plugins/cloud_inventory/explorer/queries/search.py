@@ -46,10 +46,10 @@ def terms(text: str) -> tuple[list[str], str | None]:
     if bare and (bare.group(2) or bare.group(3)):
         found.append(bare.group(1))
     is_tag = "=" in text and "://" not in text and not first.startswith("arn:")
-    if is_tag:
+    if is_tag:  # the tag term first: it is what the text means
         key, _, value = text.partition("=")
-        found.append(f"{key.strip().lower()}={value.strip().lower()}")
-        prefix = found[-1]
+        found.insert(0, f"{key.strip().lower()}={value.strip().lower()}")
+        prefix = found[0]
     else:
         prefix = first
     found = list(dict.fromkeys(term for term in found if term))
