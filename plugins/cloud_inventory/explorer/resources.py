@@ -156,7 +156,8 @@ def resources_page(request: Request, chosen: Chosen, sort: Sort = None, limit: L
 
     csv_query = urlencode({**given, **({"sort": sort} if sort else {}), "format": "csv"})
     context = {"chosen": chosen, "answer": answer, "sort": sort, "limit": limit, "offset": offset, "here": here,
-               "csv_url": f"{base}/api/resources?{csv_query}", "filter_names": queries.FILTERS}
+               "csv_url": f"{base}/api/resources?{csv_query}", "filter_names": queries.FILTERS,
+               "type_names": sorted(queries.TYPE_COLUMNS)}
     if chosen.resource_type is None:
         accounts: dict[str, dict] = {}
         types: dict[str, dict[str, dict]] = {}
