@@ -1,18 +1,14 @@
 """Search, the home page: one box for an IP, a DNS name or URL, an id, an ARN, a name, a tag, a pod or node name."""
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Query, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from cloud_inventory.explorer.common import MAX_TEXT, Text, render, routers, warehouse
+from cloud_inventory.explorer.common import MAX_TEXT, Limit, Text, render, routers, warehouse
 from cloud_inventory.explorer.queries import search as queries
 
 api, pages = routers("search")
 
-MAX_MATCHES = 200
-Matches = Annotated[int, Query(ge=1, le=MAX_MATCHES, description="at most this many matches (best first)")]
 PAGE_MATCHES = 50
 
 
@@ -22,12 +18,12 @@ def mount_path(request: Request) -> str:
 
 
 @api.get("/search", summary="Where an IP, DNS name, URL, id, ARN, name, tag, pod or node is, and what it resolves to")
-def search(request: Request, q: Text, limit: Matches = 50) -> dict:
-    """Every resource `q` names, best first: exact identifiers (ids, ARNs, addresses, DNS names, record names),
-    then exact names (Name tags, service names, Kubernetes object names, tags `key=value`), then names and
-    identifiers starting with `q` (from its second character). Each match has its account's labels, what it
-    matched on and `via`, the path from it to what answers (alias -> load balancer -> target groups -> instances;
-    Elastic IP -> instance; ingress host -> load balancer; pod -> node -> instance)."""
+def search(request: Request, q: Text, limit: Limit = 50) -> dict:
+    """Every resource `q` names (at most `limit`), best first: exact identifiers (ids, ARNs, addresses, DNS
+    names, record names), then exact names (Name tags, service names, Kubernetes object names, tags
+    `key=value`), then names and identifiers starting with `q` (from its second character). Each match has its
+    account's labels, what it matched on and `via`, the path from it to what answers (alias -> load balancer ->
+    target groups -> instances; Elastic IP -> instance; ingress host -> load balancer; pod -> node -> instance)."""
     with warehouse().cursor() as cursor:
         return queries.search(cursor, q, limit, mount_path(request))
 
