@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 from cloud_inventory.cli import main, normalise
+from cloud_inventory.plain import csv_cell
 
 # The explorer's search answer, a contract (README, "The inventory explorer"): the fields of each match.
 SEARCH_FIELDS = ["account_id", "account_name", "environment", "team", "region", "resource_type", "resource_id",
@@ -73,7 +74,11 @@ def test_find_prints_where_it_lives_and_what_a_record_resolves_to(cli):
     record = lines.index("  account_id=111111111111, account_name=prod, environment=prod, team=platform, region=global, "
                          "resource_type=route53_record, resource_id=www.shop.example.com.|A, "
                          "name=www.shop.example.com., matched_on=route53_record")
-    assert lines[record + 1].startswith("      via: ") and "resource_type=elbv2_load_balancer" in lines[record + 1]
+    block = lines[record + 1:next((i for i in range(record + 1, len(lines)) if lines[i].startswith("  account_id=")),
+                                   len(lines))]
+    via = [line for line in block if line.startswith("      via: ")]  # the path, breadth first
+    assert "resource_type=elbv2_load_balancer" in via[0] and "resource_type=elbv2_target_group" in via[1]
+    assert {line.split("name=")[1].split(",")[0] for line in via[2:]} == {"prod-web-1", "prod-web-2", "prod-web-3"}
     assert re.search(r"^  account_id=111111111111, account_name=prod, environment=prod, team=platform, "
                      r"region=us-east-1, resource_type=ec2_instance, resource_id=i-\w+, name=prod-app-2, "
                      r"state=running, matched_on=name_tag$", out, re.MULTILINE)
@@ -106,8 +111,7 @@ def test_find_as_csv_has_the_api_fields_one_row_per_match(cli):
     code, out = cli("find", "--format", "csv", *identifiers)
     reader = csv.DictReader(io.StringIO(out))
     assert code == 1 and reader.fieldnames == ["query", *SEARCH_FIELDS]
-    cell = lambda value: "" if value is None else json.dumps(value) if isinstance(value, list) else str(value)  # noqa: E731
-    assert list(reader) == [{"query": answer["query"], **{key: cell(match[key]) for key in SEARCH_FIELDS}}
+    assert list(reader) == [{"query": answer["query"], **{key: csv_cell(match[key]) for key in SEARCH_FIELDS}}
                             for answer in answers for match in answer["matches"]]
     assert "route53_record" in out  # the rows are there
 
@@ -158,6 +162,19 @@ def test_sql_prints_a_table_csv_or_json(warehouse, capsys):
     assert capsys.readouterr().out.split() == ["account_id", "111111111111", "222222222222"]
     main(["sql", "--format", "json", "select count(*) as n from marts.resource_lookup"])
     assert capsys.readouterr().out.strip() == '{"n": 2}'
+
+
+def test_sql_json_writes_numbers_as_numbers_and_times_in_utc(warehouse, capsys):
+    assert main(["sql", "--format", "json", """
+        select 12.50::decimal(12, 2) as dollars, 3::decimal(14, 2) as whole, 170141183460469231731687303715884105727::hugeint as huge,
+               2.5::double as ratio, 'nan'::double as nothing, date '2026-12-07' as day,
+               timestamptz '2026-12-07 10:00:00+05' as at, timestamp '2026-12-07 01:02:03' as naive,
+               map {'team': 'web'} as tags, [1.5::decimal(5, 2), null] as amounts"""]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row == {"dollars": 12.5, "whole": 3, "huge": 170141183460469231731687303715884105727, "ratio": 2.5,
+                   "nothing": None, "day": "2026-12-07", "at": "2026-12-07T05:00:00+00:00",
+                   "naive": "2026-12-07T01:02:03+00:00", "tags": {"team": "web"}, "amounts": [1.5, None]}
+    assert isinstance(row["whole"], int) and isinstance(row["dollars"], float)
 
 
 def test_changes_prints_what_changed(warehouse, capsys):

@@ -13,17 +13,16 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import math
 import os
 import re
 import sys
-from datetime import date, datetime, time, timedelta, timezone
-from decimal import Decimal
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Sequence, TextIO
+from typing import Sequence, TextIO
 from urllib.parse import urlparse
 
 from cloud_inventory import settings as inventory_settings
+from cloud_inventory.plain import csv_cell, plain
 from cloud_inventory.warehouse.readonly import open_readonly, refusal
 
 FORMATS = ("table", "json", "csv")
@@ -71,11 +70,13 @@ def find(con, identifier: str) -> list[dict]:
 
 
 def search(con, identifier: str, limit: int) -> dict:
-    """The explorer's search answer for `identifier`: {"query", "matches": [...], ...}, from the same query."""
+    """The explorer's search answer for `identifier`: {"query", "matches": [...], ...}, from the same query, with
+    the same links (`page`: paths on the api-server where a plain `airflow api-server` mounts the explorer)."""
     # imported here: the explorer's queries import normalise from this module
+    from cloud_inventory.explorer.mount import PREFIX
     from cloud_inventory.explorer.queries.search import search as explorer_search
 
-    return explorer_search(con, identifier, limit)
+    return explorer_search(con, identifier, limit, PREFIX)
 
 
 def format_matches(answer: dict) -> str:
@@ -151,49 +152,15 @@ def change_rows(con, identifier: str, matches: list[dict], since: date) -> list[
             for change in resource_changes(con, resource, since)]
 
 
-def json_value(value: Any) -> Any:
-    """A value as the explorer's API writes it: numbers as numbers (DECIMAL too), times in ISO 8601 and UTC,
-    nested lists and structs alike; NaN and infinities, which JSON cannot hold, as null."""
-    if isinstance(value, dict):
-        return {str(key): json_value(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_value(item) for item in value]
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            return None
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, datetime):
-        return (value.astimezone(timezone.utc) if value.tzinfo else value).isoformat()
-    if isinstance(value, (date, time)):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if value is None or isinstance(value, (str, int, bool)):
-        return value
-    return str(value)  # UUID, BLOB, ...
-
-
-def csv_value(value: Any) -> Any:
-    """A CSV cell: as in JSON (times in ISO 8601, UTC), with lists and structs as JSON text and no value empty."""
-    value = json_value(value)
-    if isinstance(value, (dict, list)):
-        return json.dumps(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else value
-
-
 def write_json_lines(records: list[dict], out: TextIO) -> None:
     for record in records:
-        out.write(json.dumps(json_value(record), allow_nan=False) + "\n")
+        out.write(json.dumps(plain(record), allow_nan=False) + "\n")
 
 
 def write_csv(columns: Sequence[str], records: list[dict], out: TextIO) -> None:
     writer = csv.writer(out)
     writer.writerow(columns)
-    writer.writerows([csv_value(record.get(column)) for column in columns] for record in records)
+    writer.writerows([csv_cell(record.get(column)) for column in columns] for record in records)
 
 
 def run_sql(con, query: str, output_format: str, out=None) -> int:
@@ -283,7 +250,7 @@ def run(args: argparse.Namespace, con, out: TextIO) -> int:
             elif args.format == "json":
                 write_json_lines([answer], out)
             else:
-                csv.writer(out).writerows([csv_value(row[key]) for key in ("query", *SEARCH_FIELDS)]
+                csv.writer(out).writerows([csv_cell(row[key]) for key in ("query", *SEARCH_FIELDS)]
                                           for row in match_rows(answer))
             continue
         matches = find(con, identifier)
@@ -293,7 +260,7 @@ def run(args: argparse.Namespace, con, out: TextIO) -> int:
         elif args.format == "json":
             write_json_lines(change_rows(con, identifier, matches, since), out)
         else:
-            csv.writer(out).writerows([csv_value(change[key]) for key in CHANGE_FIELDS]
+            csv.writer(out).writerows([csv_cell(change[key]) for key in CHANGE_FIELDS]
                                       for change in change_rows(con, identifier, matches, since))
     return 1 if missing else 0
 

@@ -119,9 +119,10 @@ def signed_in(browser, server) -> Tab:
     context.close()
 
 
-def row_with(page, *texts: str):
-    """The one table row holding every text."""
-    rows = page.get_by_role("row")
+def row_with(page, first: str, *texts: str):
+    """The one table row whose first cell holds `first` (a search result's type and name, not its hops) and whose
+    cells hold every other text."""
+    rows = page.get_by_role("row").filter(has=page.locator("td:first-child", has_text=first))
     for text in texts:
         rows = rows.filter(has_text=text)
     expect(rows).to_have_count(1)

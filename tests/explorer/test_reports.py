@@ -9,6 +9,7 @@ import pytest
 from starlette.requests import Request
 
 from cloud_inventory.explorer import reports
+from cloud_inventory.plain import csv_cell
 
 
 def request_at(root_path: str) -> Request:
@@ -35,11 +36,11 @@ def test_resource_links_encode_each_part_whole():
 
 
 def test_values_are_made_ready_for_json():
-    assert reports.plain(Decimal("482.55")) == 482.55 and isinstance(reports.plain(Decimal("3")), float)
+    assert reports.normalised(Decimal("482.55")) == 482.55 and isinstance(reports.normalised(Decimal("3")), float)
     paris = timezone(timedelta(hours=1))
-    assert reports.plain(datetime(2026, 12, 7, 9, 0, tzinfo=paris)) == datetime(2026, 12, 7, 8, 0, tzinfo=timezone.utc)
-    assert reports.plain(datetime(2026, 12, 7, 8, 0)).tzinfo == timezone.utc
-    assert reports.plain([Decimal("1.5"), None]) == [1.5, None]
+    assert reports.normalised(datetime(2026, 12, 7, 9, 0, tzinfo=paris)) == datetime(2026, 12, 7, 8, 0, tzinfo=timezone.utc)
+    assert reports.normalised(datetime(2026, 12, 7, 8, 0)).tzinfo == timezone.utc
+    assert reports.normalised([Decimal("1.5"), None]) == [1.5, None]
 
 
 @pytest.mark.parametrize("value, cell", [
@@ -48,7 +49,7 @@ def test_values_are_made_ready_for_json():
     ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), (["=x"], "'=x"),
 ])
 def test_csv_cells(value, cell):
-    assert reports.csv_cell(value) == cell
+    assert csv_cell(value) == cell
 
 
 def test_the_report_apis_are_in_the_openapi_document_and_their_pages_are_not(explorer, viewer):

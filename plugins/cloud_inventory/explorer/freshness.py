@@ -74,14 +74,14 @@ def freshness_report(request: Request, filters: dict, limit: int, offset: int) -
     with warehouse().cursor() as cursor:
         counts, rows = queries.sources(cursor, filters, limit, offset)
         quality = queries.latest_quality_run(cursor)
-    rows = reports.plain_rows(rows)
+    rows = reports.normalised_rows(rows)
     for row in rows:
         row["last_problem"] = last_problem(request, row)
         for name in ("problem_at", "problem_status", "problem_run_id", "problem_error", "problem_account_name",
                      "problem_dump_key"):
             del row[name]
     if quality is not None:
-        quality = reports.plain_rows([quality])[0]
+        quality = reports.normalised_rows([quality])[0]
         quality["run_url"] = reports.airflow_run_url(request, "inventory_quality", quality["run_id"])
     root = reports.explorer_root(request)
     return {"filters": filters, "counts": {status: counts.get(status, 0) for status in queries.STATUS_ORDER},
@@ -172,7 +172,7 @@ def data_docs(request: Request) -> HTMLResponse:
         quality = None
     failed = {table["table_name"]: table for table in (quality or {}).get("tables", [])}
     return render(request, "data_docs.html", tables=data_docs_index(root), failed=failed,
-                  built=(root / "index.html").is_file(), quality=reports.plain_rows([quality])[0] if quality else None)
+                  built=(root / "index.html").is_file(), quality=reports.normalised_rows([quality])[0] if quality else None)
 
 
 @pages.get("/data-docs/{path:path}", response_model=None)

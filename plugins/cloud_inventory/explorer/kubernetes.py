@@ -15,9 +15,9 @@ def unhealthy_report(request: Request, cluster: str | None, namespace: str | Non
                      limit: int) -> dict:
     filters = {"cluster": cluster or None, "namespace": namespace or None, "problem": problem or None}
     with warehouse().cursor() as cursor:
-        known = reports.plain_rows(queries.clusters(cursor))
+        known = reports.normalised_rows(queries.clusters(cursor))
         counted = queries.counts(cursor, **filters)
-        objects = reports.plain_rows(queries.unhealthy(cursor, **filters, limit=limit))
+        objects = reports.normalised_rows(queries.unhealthy(cursor, **filters, limit=limit))
     by_cluster = {c["cluster"]: {**c, "total": 0, "problems": {}, "objects": []} for c in known
                   if filters["cluster"] in (None, c["cluster"])}
     totals: dict[str, int] = {}

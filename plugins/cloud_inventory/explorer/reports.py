@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
@@ -14,26 +14,25 @@ from fastapi import Request
 from fastapi.responses import StreamingResponse
 
 from cloud_inventory.explorer.mount import PREFIX
+from cloud_inventory.plain import csv_cell, guard_formula
 
-# A spreadsheet runs a cell that starts with one of these as a formula: CSV cells of text starting so are
-# prefixed with an apostrophe (OWASP's "CSV injection"), since names, tags and descriptions come from outside.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_BATCH = 2000  # rows written per chunk sent
 
 
-def plain(value: Any) -> Any:
-    """A warehouse value as JSON wants it: decimals as numbers, times in UTC, lists element by element."""
+def normalised(value: Any) -> Any:
+    """A warehouse value for the templates and FastAPI's JSON encoder: decimals as numbers, times as datetimes in
+    UTC (the templates format them; the API writes them ISO 8601), lists element by element."""
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
     if isinstance(value, list):
-        return [plain(item) for item in value]
+        return [normalised(item) for item in value]
     return value
 
 
-def plain_rows(rows: Iterable[dict]) -> list[dict]:
-    return [{name: plain(value) for name, value in row.items()} for row in rows]
+def normalised_rows(rows: Iterable[dict]) -> list[dict]:
+    return [{name: normalised(value) for name, value in row.items()} for row in rows]
 
 
 def explorer_root(request: Request) -> str:
@@ -70,24 +69,8 @@ def airflow_task_url(request: Request, dag_id: str, run_id: str, task_id: str, m
     return task if map_index is None else f"{task}/{int(map_index)}"
 
 
-def csv_cell(value: Any) -> str:
-    """A value (as plain() leaves it) as a CSV cell: empty for null, true/false, ISO dates and times, lists joined
-    with ';', text starting like a formula behind an apostrophe, numbers as Python writes them."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, list):
-        return ";".join(csv_cell(item) for item in value)
-    if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_STARTS) else value
-    return str(value)
-
-
 def _text_cell(value: str | None) -> str:
-    return "" if value is None else ("'" + value if value.startswith(FORMULA_STARTS) else value)
+    return "" if value is None else guard_formula(value)
 
 
 def _number_cell(value: Any) -> str:
@@ -95,7 +78,7 @@ def _number_cell(value: Any) -> str:
 
 
 def csv_converter(type_name: str) -> Callable[[Any], str]:
-    """csv_cell(plain(value)) for a column of this DuckDB type, without asking each value what it is (a CSV of tens
+    """csv_cell for a column of this DuckDB type, without asking each value what it is (a CSV of tens
     of thousands of rows is millions of cells)."""
     if type_name == "VARCHAR":
         return _text_cell
@@ -103,7 +86,7 @@ def csv_converter(type_name: str) -> Callable[[Any], str]:
         return _number_cell
     if type_name in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER"):
         return lambda value: "" if value is None else str(value)
-    return lambda value: csv_cell(plain(value))
+    return csv_cell
 
 
 def csv_response(cursor: Any, sql: str, parameters: Sequence[Any], filename: str,
