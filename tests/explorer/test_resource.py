@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta
+import uuid
+from datetime import date, datetime, timedelta, timezone
 from html import unescape
 from urllib.parse import quote
 
@@ -66,6 +67,12 @@ def group(body: dict, relation: str) -> list[dict]:
     return found[0]["resources"]
 
 
+def checkout_pod(demo) -> tuple:
+    """A pod of shop/checkout on prod-eks (its containers' env carries seeded secrets)."""
+    return sorted(row for row in demo["current"] if row[0] == "k8s_pod"
+                  and row[4].startswith("prod-eks/shop/checkout-"))[0]
+
+
 def names(items: list[dict]) -> set:
     return {(item["resource_type"], item["name"] or item["resource_id"]) for item in items}
 
@@ -120,8 +127,8 @@ def test_an_instance_shows_its_network_volumes_balancers_names_and_kubernetes_no
     assert [(r["resource_id"], r["via"]["name"]) for r in records] == [("api.shop.example.com.|CNAME", "prod-api-nlb")]
     node = f"prod-eks/{body['config']['PrivateDnsName']}"
     assert [n["resource_id"] for n in group(body, "Kubernetes node")] == [node]
-    assert [(g["resource_id"], g["via"]["resource_id"]) for g in group(body, "EKS node group (through its Kubernetes node)")
-            ] == [("prod-eks/prod-general", node)]
+    nodegroups = group(body, "EKS node group (through its Kubernetes node)")
+    assert [(g["resource_id"], g["via"]["resource_id"]) for g in nodegroups] == [("prod-eks/prod-general", node)]
     assert names(group(body, "launched from AMI")) == {("ami", body["config"]["ImageId"])}
     assert group(body, "launched from AMI")[0]["in_inventory"] is False  # moto's public AMI: named, not linked
     for item in (*group(body, "Kubernetes node"), *records, *group(body, "target groups it is a target of")):
@@ -165,13 +172,13 @@ def test_a_load_balancer_shows_its_targets_through_its_target_group(client, view
 
 
 def test_a_kubernetes_pod_shows_its_node_and_owner_and_a_record_what_it_resolves_to(client, viewer, demo):
-    pods = sorted(row for row in demo["current"] if row[0] == "k8s_pod" and row[4].startswith("prod-eks/shop/checkout-"))
-    body = get(client, viewer, pods[0])
+    body = get(client, viewer, checkout_pod(demo))
     assert body["provider"] == "kubernetes" and body["cluster"] == "prod-eks" and body["namespace"] == "shop"
     assert body["versions"] == [] and body["changes"] == [] and body["metrics"] is None
     assert [i["resource_type"] for i in group(body, "node")] == ["k8s_node"]
     owner = group(body, "owner")
-    assert owner[0]["resource_type"] == "k8s_replicaset" and owner[0]["resource_id"].startswith("prod-eks/shop/checkout-")
+    assert owner[0]["resource_type"] == "k8s_replicaset"
+    assert owner[0]["resource_id"].startswith("prod-eks/shop/checkout-")
     record = get(client, viewer, the(demo, "route53_record", "www.shop.example.com."))
     assert names(group(record, "resolves to")) == {("elbv2_load_balancer", "prod-web-alb")}
     assert names(group(record, "hosted zone")) == {("route53_zone", "shop.example.com.")}
@@ -188,9 +195,8 @@ def test_a_lambdas_configuration_shows_its_variables_redacted_and_never_the_seed
     assert page.status_code == 200
     for text in (json.dumps(body), unescape(page.text)):
         assert not [secret for secret in seeded_secrets.ALL if secret in text]
-    for secret in seeded_secrets.ALL:  # a pod's container env on the same estate too
-        assert secret not in json.dumps(get(client, viewer, sorted(
-            r for r in demo["current"] if r[0] == "k8s_pod" and r[4].startswith("prod-eks/shop/checkout-"))[0]))
+    pod = json.dumps(get(client, viewer, checkout_pod(demo)))  # container env values on the same estate
+    assert '"DB_PASSWORD", "value": "[redacted]"' in pod and not [s for s in seeded_secrets.ALL if s in pod]
 
 
 def test_a_lake_written_before_redaction_still_shows_no_secret_and_markup_shows_as_text(client, viewer, demo,
@@ -269,8 +275,8 @@ def test_a_stopped_instance_shows_its_waste_in_dollars_and_its_volume_the_findin
     body = get(client, viewer, row)
     [finding] = body["waste"]
     # 200 GiB gp2 at $0.10 and 8 GiB gp3 at $0.08 a GB-month, us-east-1 (include/config/seeds)
-    assert (finding["category"], finding["est_monthly_usd"], finding["est_annual_usd"], finding["about_this_resource"]) \
-        == ("stopped_instance", 20.64, 247.68, True)
+    assert (finding["category"], finding["est_monthly_usd"], finding["est_annual_usd"],
+            finding["about_this_resource"]) == ("stopped_instance", 20.64, 247.68, True)
     assert finding["days_wasteful"] == 45 and "stopped 45 days" in finding["detail"]
     page = client.get(path(row[0], *row[2:5], api=False), headers=viewer).text
     assert "$20.64" in page and "$247.68" in page
@@ -331,9 +337,9 @@ def test_unknown_types_resources_and_paths_are_404(client, viewer, demo):
             (f"/inventory/api/resources/ec2_instancex/{PROD}/us-east-1/{row[4]}", "no resource type 'ec2_instancex'"),
             (f"/inventory/api/resources/k8s_event/{PROD}/us-east-1/{row[4]}", "no resource type 'k8s_event'"),
             (f"/inventory/api/resources/ec2_instance_metric/{PROD}/us-east-1/{row[4]}", "no resource type"),
-            (f"/inventory/api/resources/ec2_instance/{STAGING}/us-east-1/{row[4]}", "the inventory has no ec2_instance"),
-            (f"/inventory/api/resources/ec2_instance/{PROD}/eu-west-1/{row[4]}", "the inventory has no ec2_instance"),
-            (f"/inventory/api/resources/ec2_instance/{PROD}/us-east-1/{row[4]}x", "the inventory has no ec2_instance"),
+            (f"/inventory/api/resources/ec2_instance/{STAGING}/us-east-1/{row[4]}", "the inventory has no ec2_"),
+            (f"/inventory/api/resources/ec2_instance/{PROD}/eu-west-1/{row[4]}", "the inventory has no ec2_"),
+            (f"/inventory/api/resources/ec2_instance/{PROD}/us-east-1/{row[4]}x", "the inventory has no ec2_"),
             (f"/inventory/api/resources/ec2_instance/{PROD}/us-east-1/{row[4][:-1]}_", "the inventory has no"),
             (f"/inventory/api/resources/ec2_instance/{PROD}/us-east-1/i-%25", "the inventory has no"),
             (f"/inventory/api/resources/ec2_instance/{PROD}/us-east-1", "the path names no resource"),
@@ -366,3 +372,56 @@ def test_hostile_text_in_any_segment_matches_nothing_and_breaks_nothing(client, 
     too_long = client.get(f"/inventory/api/resources/ec2_instance/{PROD}/us-east-1/{'i' * 2049}", headers=viewer)
     assert too_long.status_code == 422
     assert client.get(path(row[0], *row[2:5]), headers=viewer).status_code == 200  # the warehouse is unharmed
+
+
+# --- the configuration reader, on a local and an S3 lake ----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def s3_emulator():
+    from cloud_inventory.demo.emulator import Emulator
+
+    with Emulator(in_process=True) as emulator:
+        yield emulator
+
+
+@pytest.fixture(params=["local", "s3"])
+def lake(request, tmp_path, monkeypatch):
+    if request.param == "local":
+        return Lake(str(tmp_path / "lake"))
+    import boto3
+
+    for key, value in request.getfixturevalue("s3_emulator").env().items():
+        monkeypatch.setenv(key, value)
+    bucket = f"resource-page-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3").create_bucket(Bucket=bucket)
+    return Lake(f"s3://{bucket}/lake")
+
+
+def test_the_reader_takes_the_one_row_of_the_resource_from_its_partition(lake, monkeypatch):
+    from cloud_inventory import lake as lake_module
+    from cloud_inventory.explorer.queries import configuration
+    from cloud_inventory.lake import parquet_sink
+
+    monkeypatch.setattr(lake_module, "ROW_GROUP_ROWS", 100)  # several row groups, the wanted row in a later one
+    day = date(2026, 3, 14)
+    schema = pa.schema([("resource_id", pa.string()), ("raw", pa.string())])
+    path = lake.aws_partition("ec2_instance", day, PROD, "us-east-1")
+    with parquet_sink(lake, path, schema) as sink:
+        sink.write([{"resource_id": f"i-{n:05d}", "raw": json.dumps({"InstanceId": f"i-{n:05d}", "n": n})}
+                    for n in range(1000)])
+    resource = {"provider": "aws", "resource_type": "ec2_instance", "account_id": PROD, "source_region": "us-east-1",
+                "resource_id": "i-00777", "config_snapshot_date": day}
+    assert configuration.read(lake, resource) == {"InstanceId": "i-00777", "n": 777}
+    with pytest.raises(configuration.ConfigurationMissing, match="has no row for it"):
+        configuration.read(lake, {**resource, "resource_id": "i-99999"})
+    with pytest.raises(configuration.ConfigurationMissing, match="no snapshot of it dated 2026-03-13"):
+        configuration.read(lake, {**resource, "config_snapshot_date": day - timedelta(days=1)})
+    # a Kubernetes object of a kind without a table of its own: the dump's file of table `other`, by kind
+    dump_at = datetime(2026, 3, 14, 6, 15, tzinfo=timezone.utc)
+    other = lake.k8s_dump_file("other", day, "prod-eks", "20260314T061500Z")
+    lake.write_table(other, pa.table({
+        "resource_id": ["shop/web", "shop/web"], "kind": ["HorizontalPodAutoscaler", "PodDisruptionBudget"],
+        "raw": [json.dumps({"kind": "HorizontalPodAutoscaler"}), json.dumps({"kind": "PodDisruptionBudget"})]}))
+    budget = {"provider": "kubernetes", "resource_type": "k8s_poddisruptionbudget", "cluster": "prod-eks",
+              "resource_id": "prod-eks/shop/web", "config_snapshot_date": day}
+    assert configuration.read(lake, budget, dump_at) == {"kind": "PodDisruptionBudget"}

@@ -139,7 +139,8 @@ def json_tree(value: Any) -> tuple[list[dict], bool]:
         else:
             kind = ("null" if item is None else "bool" if isinstance(item, bool) else
                     "number" if isinstance(item, (int, float)) else "string" if isinstance(item, str) else "empty")
-            text = json.dumps(item, ensure_ascii=False) if kind != "empty" else ("{}" if isinstance(item, dict) else "[]")
+            empty = "{}" if isinstance(item, dict) else "[]"
+            text = empty if kind == "empty" else json.dumps(item, ensure_ascii=False)
             nodes.append({"event": "leaf", "key": key, "text": text, "type": kind})
     return nodes, False
 

@@ -159,8 +159,8 @@ REFERENCES: tuple[Reference, ...] = (
     one("route53_record", "hosted_zone_id", "route53_zone", "hosted zone", "records"),
 )
 
-# One hop further: on a page of type T, the resources that relate to T's related resources of the first
-# reference (either way) by the second reference, read forward from them.
+# One hop further: on a page of type T, what the resources that name it by the first reference (found in
+# reverse) name by the second one (read forward from their rows).
 THROUGH: dict[str, tuple[tuple[Reference, Reference, str], ...]] = {}
 
 
@@ -188,7 +188,8 @@ THROUGH.update({
 
 # what points at a resource in marts.resource_lookup: DNS records, and Kubernetes objects behind a load balancer
 _POINTING = {"route53_record": "Route 53 names that resolve to it",
-             "ingress_lb_hostname": "Kubernetes ingresses behind it", "service_lb_hostname": "Kubernetes services behind it"}
+             "ingress_lb_hostname": "Kubernetes ingresses behind it",
+             "service_lb_hostname": "Kubernetes services behind it"}
 _RESOLVING = ("route53_record", "k8s_ingress", "k8s_service")  # types whose lookup rows say what they resolve to
 
 _ITEM_COLUMNS = "c.resource_type, c.account_id, c.account_name, c.region, c.resource_id, c.name, c.state, c.is_stale"
@@ -200,28 +201,37 @@ def related(cursor: Any, resource: dict) -> list[dict]:
     resources: [{resource_type, resource_id, account_id, account_name, region, name, state, is_stale,
     in_inventory, via}]} (`via`: the resource in between, for `through` and for names resolving to a load
     balancer in front of it)."""
-    groups: list[dict] = []
-    found: dict[Reference, list[dict]] = {}
-    for ref, items in _forward(cursor, resource).items():
-        found[ref] = items
-        groups.append(_group(ref.uses, "uses", ref.target, items))
-    for ref, (items, total) in _reverse(cursor, resource).items():
-        found[ref] = items
-        groups.append(_group(ref.used_by, "used_by", ref.source, items, total))
-    in_front = [item for ref, items in found.items() if ref.source == "classic_load_balancer"
-                and ref.target == "ec2_instance" for item in items]
-    for first, second, label in THROUGH.get(resource["resource_type"], ()):
-        hops = [item for item in found.get(first, []) if item["in_inventory"]]
-        items = _through(cursor, hops, second) if hops else []
-        groups.append(_group(label, "through", second.target, items))
-        if second.target == "elbv2_load_balancer":
-            in_front.extend(item for item in items if item["in_inventory"])
+    forward = [ref for ref in REFERENCES if ref.source == resource["resource_type"]]
+    asks = []  # what the resource's own row names, and (below) what the resources one hop away name
+    if forward:
+        for row in _own_rows(cursor, resource["resource_type"], forward, [resource]):
+            asks += _named(row, forward, resource, via=None, label=None)
+    reverse = _reverse(cursor, resource)
+    through = THROUGH.get(resource["resource_type"], ())
+    for first, second, label in through:
+        hops = {(hop["account_id"], hop["region"], hop["resource_id"]): hop for hop in reverse.get(first, ([], 0))[0]}
+        if hops:
+            for row in _own_rows(cursor, second.source, [second], list(hops.values())):
+                hop = hops[(row["account_id"], row["region"], row["item_id"])]
+                asks += _named(row, [second], hop, via=_via(hop), label=label)
+    resolved = _resolve(cursor, asks)
+    groups = [_group(ref.uses, "uses", ref.target, resolved.get((ref, None), [])) for ref in forward]
+    groups += [_group(ref.used_by, "used_by", ref.source, items, total) for ref, (items, total) in reverse.items()]
+    groups += [_group(label, "through", second.target, resolved.get((second, label), []))
+               for _first, second, label in through]
+    # the load balancers an instance is behind: classic ones directly, the others through its target groups
+    in_front = [item for ref, (items, _) in reverse.items() if ref.source == "classic_load_balancer"
+                for item in items]
+    in_front += [item for _first, second, label in through if second.target == "elbv2_load_balancer"
+                 for item in resolved.get((second, label), []) if item["in_inventory"]]
     if resource["resource_type"] in _RESOLVING:
         groups.append(_group("resolves to", "resolves_to", "", _resolves_to(cursor, resource)))
     groups.extend(_pointing(cursor, resource, in_front))
     for group in groups:  # (the snapshot dates were for the hops)
         group["resources"] = [{key: value for key, value in item.items() if key != "config_snapshot_date"}
                               for item in group["resources"]]
+        if not group["resource_type"] and group["resources"]:
+            group["resource_type"] = group["resources"][0]["resource_type"]
     return [group for group in groups if group["resources"]]
 
 
@@ -237,16 +247,6 @@ def _via(item: dict) -> dict:
 
 
 # --- forward: what the resource's own row names ------------------------------------------------------------
-
-def _forward(cursor: Any, resource: dict) -> dict[Reference, list[dict]]:
-    refs = [ref for ref in REFERENCES if ref.source == resource["resource_type"]]
-    if not refs:
-        return {}
-    rows = _own_rows(cursor, resource["resource_type"], refs, [resource])
-    if not rows:
-        return {}
-    return _resolve(cursor, refs, rows[0], resource)
-
 
 def _own_rows(cursor: Any, resource_type: str, refs: list[Reference], items: list[dict]) -> list[dict]:
     """The staging rows of `items` (all of `resource_type`, each at its config_snapshot_date, Kubernetes objects
@@ -275,40 +275,47 @@ def _own_rows(cursor: Any, resource_type: str, refs: list[Reference], items: lis
     return [row for row in rows if (row["account_id"], row["region"], row["item_id"], row["snapshot_date"]) in wanted]
 
 
-def _resolve(cursor: Any, refs: list[Reference], row: dict, owner: dict, via: dict | None = None,
-             ) -> dict[Reference, list[dict]]:
-    """The resources each reference of `row` names, found in inventory_current (or listed as not in the
-    inventory: an AMI of another owner, a deleted volume)."""
-    wanted = []  # (reference index, target type, target id, account or None)
+def _named(row: dict, refs: list[Reference], owner: dict, via: dict | None, label: str | None) -> list[tuple]:
+    """What each reference of a staging row names: (reference, label, target type, target id, the owner's
+    account when the ids are unique only within one, the row's region, via)."""
+    asks = []
     for index, ref in enumerate(refs):
         for target_id in dict.fromkeys(row[f"r{index}"] or []):
             if target_id:
-                wanted.append((index, ref.target, target_id, owner["account_id"] if ref.same_account else None))
-    answer: dict[Reference, list[dict]] = {ref: [] for ref in refs}
-    if not wanted:
+                asks.append((ref, label, ref.target, target_id, owner["account_id"] if ref.same_account else None,
+                             row["region"], via))
+    return asks
+
+
+def _resolve(cursor: Any, asks: list[tuple]) -> dict[tuple[Reference, str | None], list[dict]]:
+    """The resources `asks` (_named's) name, as inventory_current has them (or listed as not in the inventory:
+    an AMI of another owner, a deleted volume), by (reference, label); one query for all."""
+    answer: dict[tuple[Reference, str | None], list[dict]] = defaultdict(list)
+    if not asks:
         return answer
+    columns = list(zip(*[ask[2:6] for ask in asks]))
     matches = records(cursor, f"""
         with wanted as (
-            select unnest(?::integer[]) as ref, unnest(?::varchar[]) as resource_type,
-                   unnest(?::varchar[]) as resource_id, unnest(?::varchar[]) as account_id
+            select unnest(?::varchar[]) as resource_type, unnest(?::varchar[]) as resource_id,
+                   unnest(?::varchar[]) as account_id, unnest(?::varchar[]) as region,
+                   unnest(range(?)) as position
         )
-        select wanted.ref, {_ITEM_COLUMNS}
+        select wanted.position, {_ITEM_COLUMNS}
         from wanted
         join marts.inventory_current c
           on c.resource_type = wanted.resource_type and c.resource_id = wanted.resource_id
          and (wanted.account_id is null or c.account_id = wanted.account_id)
-         and (c.region = ? or c.source_region = 'global')
-        order by c.account_id = ? desc""", [[w[0] for w in wanted], [w[1] for w in wanted], [w[2] for w in wanted],
-                                            [w[3] for w in wanted], row["region"], owner["account_id"]])
-    by_key = defaultdict(list)
+         and (c.region = wanted.region or c.source_region = 'global')
+        order by wanted.position, c.account_id""", [*map(list, columns), len(asks)])
+    by_position = defaultdict(list)
     for match in matches:
-        by_key[(match.pop("ref"), match["resource_type"], match["resource_id"])].append(plain(match))
-    for index, target_type, target_id, _account in wanted:
-        items = by_key.get((index, target_type, target_id)) or [
+        by_position[match.pop("position")].append(plain(match))
+    for position, (ref, label, target_type, target_id, _account, _region, via) in enumerate(asks):
+        items = by_position.get(position) or [
             {"resource_type": target_type, "account_id": None, "account_name": None, "region": None,
              "resource_id": target_id, "name": None, "state": None, "is_stale": None}]
-        for item in items:
-            answer[refs[index]].append({**item, "in_inventory": item["account_id"] is not None, "via": via})
+        answer[(ref, label)].extend({**item, "in_inventory": item["account_id"] is not None, "via": via}
+                                    for item in items)
     return answer
 
 
@@ -333,11 +340,18 @@ def _reverse(cursor: Any, resource: dict) -> dict[Reference, tuple[list[dict], i
         used.append(ref)
     if not parts:
         return {}
+    # one join of every scan's hits with inventory_current: their names, and only their current versions
     rows = records(cursor, f"""
-        select * from (
-            select *, count(*) over (partition by ref) as total
-            from ({" union all ".join(parts)})
+        with hits as ({" union all ".join(parts)}),
+        found as (
+            select hits.ref, {_ITEM_COLUMNS}, c.snapshot_date as config_snapshot_date
+            from hits
+            join marts.inventory_current c
+              on c.resource_type = hits.resource_type and c.account_id = hits.account_id
+             and c.region = hits.region and c.resource_id = hits.resource_id and c.snapshot_date = hits.snapshot_date
         )
+        select *, count(*) over (partition by ref) as total
+        from found
         qualify row_number() over (partition by ref order by name nulls last, resource_id) <= ?
         order by ref, name nulls last, resource_id""", [*parameters, RELATED_LIMIT])
     answer: dict[Reference, tuple[list[dict], int]] = {}
@@ -351,95 +365,57 @@ def _reverse(cursor: Any, resource: dict) -> dict[Reference, tuple[list[dict], i
 
 
 def _scan(ref: Reference, index: int, resource: dict, bounds: tuple) -> tuple[str, list]:
-    """SQL for the current `ref.source` resources whose reference names `resource`, and its parameters. The
-    reference's SQL runs in a scan of the staging model alone (its columns are never shadowed by a join)."""
+    """SQL for the keys (ref, resource_type, account_id, region, resource_id, snapshot_date) of the `ref.source`
+    rows of the current snapshot dates whose reference names `resource`, and its parameters. The reference's SQL
+    runs in a scan of the staging model alone (its columns are never shadowed by a join); Kubernetes objects only
+    from their cluster's latest ok dump."""
     match = f"{ref.column} = ?" if ref.column else f"list_contains({ref.ids}, ?)"
     account = " and account_id = ?" if ref.same_account else ""
     values = [bounds[0], bounds[1], resource["region"], *([resource["account_id"]] if ref.same_account else []),
               resource["resource_id"]]
     if ref.source.startswith("k8s_"):
         return f"""
-            select {index} as ref, {_ITEM_COLUMNS}, c.snapshot_date as config_snapshot_date
+            select {index} as ref, '{ref.source}' as resource_type, s.account_id, s.region,
+                   s.cluster || '/' || s.resource_id as resource_id, s.snapshot_date
             from (
-                select cluster, resource_id, dump_at from {STAGING[ref.source]}
+                select account_id, region, cluster, resource_id, snapshot_date, dump_at from {STAGING[ref.source]}
                 where snapshot_date between ? and ? and region = ?{account} and {match}
             ) s
-            join intermediate.int_k8s__latest_dumps d on d.cluster = s.cluster and d.dump_at = s.dump_at
-            join marts.inventory_current c
-              on c.resource_type = '{ref.source}' and c.resource_id = s.cluster || '/' || s.resource_id""", values
+            join intermediate.int_k8s__latest_dumps d on d.cluster = s.cluster and d.dump_at = s.dump_at""", values
     return f"""
-            select {index} as ref, {_ITEM_COLUMNS}, c.snapshot_date as config_snapshot_date
-            from (
-                select account_id, region, resource_id, snapshot_date from {STAGING[ref.source]}
-                where snapshot_date between ? and ? and region = ?{account} and {match}
-            ) s
-            join marts.inventory_current c
-              on c.resource_type = '{ref.source}' and c.account_id = s.account_id and c.region = s.region
-             and c.resource_id = s.resource_id and c.snapshot_date = s.snapshot_date""", values
-
-
-# --- one hop further ---------------------------------------------------------------------------------
-
-def _through(cursor: Any, hops: list[dict], second: Reference) -> list[dict]:
-    """What `second` names, read forward from each of `hops` (current resources of second.source)."""
-    hops = _with_dates(cursor, hops)
-    if not hops:
-        return []
-    by_id = {(hop["account_id"], hop["region"], hop["resource_id"]): hop for hop in hops}
-    items = []
-    for row in _own_rows(cursor, second.source, [second], hops):
-        hop = by_id[(row["account_id"], row["region"], row["item_id"])]
-        items.extend(_resolve(cursor, [second], row, hop, _via(hop))[second])
-    return items
-
-
-def _with_dates(cursor: Any, hops: list[dict]) -> list[dict]:
-    """`hops` with their current snapshot date (reverse scans carry it; forward matches read it here)."""
-    missing = [hop for hop in hops if hop.get("config_snapshot_date") is None]
-    if missing:
-        dates = {(row["account_id"], row["region"], row["resource_id"]): row["snapshot_date"]
-                 for row in records(cursor, """
-                     select account_id, region, resource_id, snapshot_date from marts.inventory_current
-                     where resource_type = ? and list_contains(?, resource_id)""",
-                                    [missing[0]["resource_type"], [hop["resource_id"] for hop in missing]])}
-        for hop in missing:
-            hop["config_snapshot_date"] = dates.get((hop["account_id"], hop["region"], hop["resource_id"]))
-    return [hop for hop in hops if hop["config_snapshot_date"] is not None]
+            select {index} as ref, '{ref.source}' as resource_type, account_id, region, resource_id, snapshot_date
+            from {STAGING[ref.source]}
+            where snapshot_date between ? and ? and region = ?{account} and {match}""", values
 
 
 # --- names and Kubernetes objects that resolve to it (marts.resource_lookup) ------------------------------
 
 def _pointing(cursor: Any, resource: dict, in_front: list[dict]) -> list[dict]:
     """Route 53 names, ingresses and services that resolve to the resource, or to a load balancer in front of it
-    (then `via` names the load balancer)."""
+    (then `via` names the load balancer). The lookup's rows are of current resources and carry their names."""
     targets = [(resource["resource_type"], resource["resource_id"], resource["account_id"], None)]
     targets += [(item["resource_type"], item["resource_id"], item["account_id"], _via(item)) for item in in_front]
-    rows = records(cursor, f"""
+    rows = records(cursor, """
         with wanted as (
             select unnest(?::varchar[]) as resource_type, unnest(?::varchar[]) as resource_id,
-                   unnest(?::varchar[]) as account_id, unnest(?::integer[]) as position
+                   unnest(?::varchar[]) as account_id, unnest(range(?)) as position
         )
-        select distinct wanted.position, l.identifier_kind, {_ITEM_COLUMNS}, l.resource_type as lookup_type,
-               l.account_id as lookup_account_id, l.region as lookup_region,
+        select distinct wanted.position, l.identifier_kind, l.resource_type, l.account_id, l.account_name, l.region,
                case when l.cluster is not null then l.cluster || '/' || l.resource_id else l.resource_id end
-                   as lookup_id
+                   as resource_id,
+               l.resource_name as name, l.resource_state as state, l.is_stale, true as in_inventory
         from marts.resource_lookup l
         join wanted
           on l.resolves_to_resource_type = wanted.resource_type and l.resolves_to_resource_id = wanted.resource_id
          and l.resolves_to_account_id = wanted.account_id
-        left join marts.inventory_current c
-          on c.resource_type = l.resource_type and c.account_id = l.account_id and c.region = l.region
-         and c.resource_id = case when l.cluster is not null then l.cluster || '/' || l.resource_id
-                                  else l.resource_id end
         where list_contains(?, l.identifier_kind)
-        order by wanted.position, lookup_id""",
-                   [[t[0] for t in targets], [t[1] for t in targets], [t[2] for t in targets],
-                    list(range(len(targets))), sorted(_POINTING)])
+        order by wanted.position, resource_id""",
+                   [[t[0] for t in targets], [t[1] for t in targets], [t[2] for t in targets], len(targets),
+                    sorted(_POINTING)])
     by_kind: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
-        item = _found_or_named(plain(row), "lookup_type", "lookup_id", "lookup_account_id", "lookup_region")
-        item["via"] = targets[row["position"]][3]
-        item.pop("position")
+        item = plain(row)
+        item["via"] = targets[item.pop("position")][3]
         by_kind[item.pop("identifier_kind")].append(item)
     return [_group(label, "resolved_from", by_kind[kind][0]["resource_type"], by_kind[kind])
             for kind, label in _POINTING.items() if by_kind.get(kind)]
