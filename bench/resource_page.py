@@ -9,6 +9,10 @@ Kubernetes objects), the resources with the longest history, and deleted ones; r
 and page through the explorer's FastAPI app (in process, the login replaced by a stub: Airflow's JWT check is
 not what is measured), sequentially, and prints p50/p95/max per kind and overall, and where the time of a JSON
 answer goes (each query, the lake read). Target: p95 < 300 ms. Exits 1 if the target is missed.
+
+Then the lake read alone on partitions larger than the bench's (an account and region with thousands of
+instances): one row (first, middle, last) of partitions of 1,000, 5,000 and 20,000 instances, each row an
+instance's `raw` from the bench lake with 800 characters that do not compress (a worst case for zstd).
 """
 from __future__ import annotations
 
@@ -101,6 +105,47 @@ def phases(key: tuple) -> dict[str, float]:
     return times
 
 
+def big_partitions(lake_uri: str, sizes: list[int]) -> None:
+    """Milliseconds to read one row's configuration from partitions of `sizes` rows (in a temporary lake)."""
+    import json
+    import tempfile
+    from datetime import date
+
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    from cloud_inventory.explorer.queries import configuration
+    from cloud_inventory.lake import Lake, parquet_sink
+
+    sample = ds.dataset(f"{lake_uri}/raw/aws/ec2_instance", format="parquet").head(1, columns=["raw"])
+    instance = json.loads(sample["raw"][0].as_py())
+    schema = pa.schema([("resource_id", pa.string()), ("raw", pa.string())])
+    day = date(2026, 1, 1)
+    print(f"\none row's configuration from a large partition (rows of {len(json.dumps(instance)) + 811:,} characters):")
+    print(f"{'rows':>7s} {'file_KiB':>9s} {'first_ms':>9s} {'middle_ms':>10s} {'last_ms':>8s}")
+    with tempfile.TemporaryDirectory() as folder:
+        lake = Lake(folder)
+        for size in sizes:
+            account = f"{size:012d}"
+            path = lake.aws_partition("ec2_instance", day, account, "us-east-1")
+            with parquet_sink(lake, path, schema) as sink:
+                for start in range(0, size, 1000):
+                    sink.write([{"resource_id": f"i-{n:017x}", "raw": json.dumps(
+                        {**instance, "InstanceId": f"i-{n:017x}", "Noise": os.urandom(400).hex()})}
+                        for n in range(start, min(size, start + 1000))])
+            cells = []
+            for n in (0, size // 2, size - 1):
+                resource = {"provider": "aws", "resource_type": "ec2_instance", "account_id": account,
+                            "source_region": "us-east-1", "resource_id": f"i-{n:017x}", "config_snapshot_date": day}
+                runs = []
+                for _ in range(5):
+                    started = time.perf_counter()
+                    configuration.read(lake, resource)
+                    runs.append((time.perf_counter() - started) * 1000)
+                cells.append(statistics.median(runs))
+            print(f"{size:7,d} {os.path.getsize(path) / 1024:9,.0f} {cells[0]:9.1f} {cells[1]:10.1f} {cells[2]:8.1f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     run = ROOT / "data" / "bench-marts" / "run"
@@ -108,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lake", default=str(run / "lake"))
     parser.add_argument("--per-type", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=2, help="requests of each sample (the first warms caches)")
+    parser.add_argument("--partition-rows", default="1000,5000,20000",
+                        help="sizes of the large partitions the lake read is measured on ('' for none)")
     args = parser.parse_args(argv)
     if not args.warehouse.exists():
         parser.error(f"no warehouse at {args.warehouse}: run python bench/marts.py first")
@@ -169,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:12s} {statistics.median(values):7.1f} {percentile(values, 0.95):7.1f} {max(values):7.1f}")
     for key, status, text in errors:
         print(f"ERROR {status} {key}: {text}")
+    if args.partition_rows:
+        big_partitions(args.lake, [int(size) for size in args.partition_rows.split(",")])
     worst = max(percentile(values, 0.95) for values in every.values() if values)
     met = worst < TARGET_P95_MS and not errors
     print(f"\n[{'MET' if met else 'MISSED'}] resource page p95 < {TARGET_P95_MS} ms: {worst:.1f} ms"

@@ -1,7 +1,7 @@
 """One resource: what it is now (or was last, when deleted), its versions, changes, daily metrics, waste
-findings and its source's freshness. Every read filters on the resource's own keys (type, account, region,
-id), and the history and statistics tables also on a snapshot date taken from the resource's own row, so
-DuckDB reads only the row groups of that date (their zone maps), however long the history.
+findings and its source's freshness. Every read filters on the resource's own keys (type, account, region, id);
+the statistics staging model, which repeats every snapshot, also on the one snapshot date the manifest names, so
+DuckDB reads only that date's row groups (their zone maps), however long the history.
 
 Related resources: queries/related.py; the configuration (the lake's `raw`): queries/configuration.py.
 """
