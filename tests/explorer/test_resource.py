@@ -425,3 +425,11 @@ def test_the_reader_takes_the_one_row_of_the_resource_from_its_partition(lake, m
     budget = {"provider": "kubernetes", "resource_type": "k8s_poddisruptionbudget", "cluster": "prod-eks",
               "resource_id": "prod-eks/shop/web", "config_snapshot_date": day}
     assert configuration.read(lake, budget, dump_at) == {"kind": "PodDisruptionBudget"}
+
+
+def test_the_openapi_document_describes_the_resource_route(client, viewer):
+    document = client.get("/inventory/openapi.json", headers=viewer).json()
+    route = document["paths"]["/api/resources/{resource_type}/{account_id}/{region}/{resource_id}"]["get"]
+    assert route["tags"] == ["resource"]
+    assert {p["name"]: p["schema"].get("maxLength") for p in route["parameters"]} == {
+        "resource_type": 64, "account_id": 64, "region": 64, "resource_id": 2048}

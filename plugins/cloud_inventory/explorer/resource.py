@@ -197,7 +197,7 @@ def charts(metrics: dict | None) -> list[dict]:
             lines.append({"statistic": series["statistic"], "segments": segments, "points": points})
         ticks = [{"y": y(top * fraction), "label": _number(top * fraction)} for fraction in (0, 0.25, 0.5, 0.75, 1)]
         labels = [{"x": x(index), "label": day.strftime("%m-%d")} for index, day in enumerate(days)
-                  if index % 3 == 0 or index == len(days) - 1]
+                  if (len(days) - 1 - index) % 3 == 0]  # every third day, counted back from the last
         table = [{"date": day, **{s["statistic"]: s["points"][index]["value"] for s in series_list}}
                  for index, day in enumerate(days)]
         answer.append({"metric": metric, "title": _TITLES.get(metric, metric), "unit": series_list[0]["unit"],
