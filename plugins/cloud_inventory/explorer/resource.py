@@ -76,7 +76,8 @@ def answer(base: str, resource_type: str, account_id: str, region: str, resource
     except configuration.ConfigurationMissing as missing:
         resource["config"], resource["config_error"] = None, str(missing)
     resource["tags"] = resource["tags"] or {}
-    resource["href"] = resource_href(base, resource_type, account_id, region, resource_id)
+    resource["href"] = resource_href(base, resource["resource_type"], resource["account_id"], resource["region"],
+                                     resource["resource_id"])
     for group in resource["related"]:
         for item in group["resources"]:
             item["href"] = resource_href(base, item["resource_type"], item["account_id"], item["region"],

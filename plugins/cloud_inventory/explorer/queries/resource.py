@@ -82,7 +82,8 @@ def find(cursor: Any, resource_type: str, account_id: str, region: str, resource
     if resource_type.startswith("k8s_"):
         return None
     history = records(cursor, """
-        select account_name, environment, team, source_region, name, arn, state, tags, created_at, is_deleted,
+        select resource_type, account_id, region, resource_id, account_name, environment, team, source_region,
+               name, arn, state, tags, created_at, is_deleted,
                valid_from, min(valid_from) over () as first_seen_at, max(last_seen_at) over () as last_seen_at,
                max(last_seen_date) over () as config_snapshot_date
         from marts.inventory_history
@@ -93,9 +94,8 @@ def find(cursor: Any, resource_type: str, account_id: str, region: str, resource
         return None
     latest = plain(history[0])
     valid_from, is_deleted = latest.pop("valid_from"), bool(latest.pop("is_deleted"))
-    return {
-        "provider": "aws", "resource_type": resource_type, "resource_id": resource_id, "account_id": account_id,
-        "region": region, "cluster": None, "namespace": None, **latest,
+    return {  # (every value from the warehouse's row: the lake's path is made of them)
+        "provider": "aws", "cluster": None, "namespace": None, **latest,
         "snapshot_date": latest["config_snapshot_date"], "is_stale": None, "stale_since": None,
         "last_ok_snapshot_date": None, "last_attempt_status": None, "last_error_class": None,
         "last_error_message": None, "is_current": False, "is_deleted": is_deleted,
