@@ -25,7 +25,7 @@ help:
 	@echo "make test                       run the test suite"
 	@echo "make airflow                    the Airflow UI (standalone) on the demo estate"
 	@echo "make dag ID=<dag_id> DATE=<YYYY-MM-DD>   one DAG run through 'airflow dags test'"
-	@echo "make bench                      benchmarks: extraction (bench/extract.py), Kubernetes dump parsing (bench/k8s_parse.py), marts build (bench/marts.py)"
+	@echo "make bench                      benchmarks: extraction (bench/extract.py), Kubernetes dump parsing (bench/k8s_parse.py), marts build (bench/marts.py), resource page on its warehouse (bench/resource_page.py)"
 
 venv: $(VENV)/.installed $(VENV)/.plugins-on-path
 
@@ -69,6 +69,7 @@ bench: venv
 	$(BIN)/python bench/extract.py || status=$$?; \
 	$(BIN)/python bench/k8s_parse.py || status=$$?; \
 	$(BIN)/python bench/marts.py || status=$$?; \
+	$(BIN)/python bench/resource_page.py || status=$$?; \
 	exit $$status
 
 clean:
