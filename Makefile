@@ -26,7 +26,7 @@ help:
 	@echo "make screenshots                the explorer's browser tests, writing one PNG per page into docs/explorer/"
 	@echo "make airflow                    the Airflow UI (standalone) on the demo estate"
 	@echo "make dag ID=<dag_id> DATE=<YYYY-MM-DD>   one DAG run through 'airflow dags test'"
-	@echo "make bench                      benchmarks: extraction (bench/extract.py), Kubernetes dump parsing (bench/k8s_parse.py), marts build (bench/marts.py), explorer (bench/explorer.py)"
+	@echo "make bench                      benchmarks: extraction (bench/extract.py), Kubernetes dump parsing (bench/k8s_parse.py), marts build (bench/marts.py), explorer (bench/explorer.py, bench/resource_page.py)"
 
 venv: $(VENV)/.installed $(VENV)/.plugins-on-path
 
@@ -89,6 +89,7 @@ bench: venv
 	$(BIN)/python bench/k8s_parse.py || status=$$?; \
 	$(BIN)/python bench/marts.py || status=$$?; \
 	$(BIN)/python bench/explorer.py || status=$$?; \
+	$(BIN)/python bench/resource_page.py || status=$$?; \
 	exit $$status
 
 clean:

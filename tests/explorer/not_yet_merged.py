@@ -5,4 +5,4 @@ benchmark's MISSING) saying so. Once the areas are merged the coordinator emptie
 """
 from __future__ import annotations
 
-NOT_YET_MERGED = {"resource"}
+NOT_YET_MERGED: set[str] = set()
