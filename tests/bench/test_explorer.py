@@ -1,6 +1,6 @@
 """The explorer benchmark still runs: its quick mode fails when an answer is an error (one client, or 20 clients while a
 build replaces the warehouse), when the build fails, or when answers do not switch to the new build; each figure it
-reports is there (or MISSING, only for an area not merged yet: tests/explorer/not_yet_merged.py).
+reports is there.
 
 In-process (--via testclient: Airflow's app in the benchmark's process), on the session's migrated metadata database:
 the real api-server's start is paid once, by the browser tests (tests/explorer/test_browser.py).
@@ -12,12 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from explorer.not_yet_merged import NOT_YET_MERGED  # tests/explorer (tests/ is on the path)
-
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "explorer.py"
 FIGURES = r"\s+\d+\s+[\d.]+\s+[\d.]+\s+[\d.]+"  # count p50 p95 max
-AREA_OF = {"resource page (HTML, history)": "resource", "resource (JSON)": "resource",
-           "type table page (HTML)": "resources", "type table (JSON, 50 rows)": "resources", "CSV": "resources"}
+TIMED = ("resource page (HTML, history)", "resource (JSON)", "type table page (HTML)", "type table (JSON, 50 rows)",
+         "CSV")
 
 
 def test_quick_benchmark_times_every_query_and_has_no_error_while_a_build_replaces_the_warehouse(quick_bench_cache,
@@ -38,9 +36,7 @@ def test_quick_benchmark_times_every_query_and_has_no_error_while_a_build_replac
         assert re.search(rf"^  search {kind}{FIGURES}", under_load, re.M), under_load
         assert re.search(rf"^  \[MET\] search p95 < 100 ms, {kind}: |^  \[MISSED\] search p95 < 100 ms, {kind}: ",
                          out, re.M)
-    for label, area in AREA_OF.items():
+    for label in TIMED:
         line = next(line for line in one_client.splitlines() if line.startswith(f"  {label} "))
-        if area in NOT_YET_MERGED and "MISSING: " in line:
-            continue
         assert "MISSING" not in line and "ERROR" not in line, line
-    assert re.search(r"^  resource page \(HTML, history\)" + FIGURES, under_load, re.M) or "resource" in NOT_YET_MERGED
+    assert re.search(r"^  resource page \(HTML, history\)" + FIGURES, under_load, re.M)

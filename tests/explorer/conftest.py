@@ -45,7 +45,8 @@ def viewer(airflow_api) -> dict:
 
 
 @pytest.fixture
-def explorer(airflow_api, demo_warehouse, monkeypatch):
-    """The Airflow API client, with the explorer reading the demo warehouse."""
+def explorer(airflow_api, demo_world, demo_warehouse, monkeypatch):
+    """The Airflow API client, with the explorer reading the demo warehouse (and its lake: configurations)."""
     monkeypatch.setenv("INVENTORY_WAREHOUSE_PATH", str(demo_warehouse))
+    monkeypatch.setenv("INVENTORY_LAKE_URI", demo_world["lake"].uri)
     return airflow_api

@@ -6,9 +6,6 @@ the tests, in file order. Every test writes a screenshot of what it saw into a t
 on failure and kept by pytest); with CLOUD_INVENTORY_SCREENSHOTS=<folder> (`make screenshots`: docs/explorer) one PNG
 per page is written there too, which the README shows.
 
-Which area each test needs is in its `area` (search, resource, waste, resources, network, kubernetes, freshness): the
-areas other branches are building are in not_yet_merged.NOT_YET_MERGED; while one is not merged its route answers 404
-on this branch and its tests skip saying so.
 """
 from __future__ import annotations
 
@@ -22,7 +19,6 @@ import pytest
 
 from .api_server import ApiServer
 from .conftest import PASSWORDS, USERS
-from .not_yet_merged import NOT_YET_MERGED
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Flags for a machine without a display, a sandbox-capable kernel setup or a network beyond loopback
@@ -45,18 +41,14 @@ PROD_APP_2_IP = "10.10.32.4"  # moto hands out a subnet's addresses in order: pr
 SHOP = "www.shop.example.com"  # Route 53 alias -> prod-web-alb, and the shop's ingress host on prod-eks
 
 
-def missing(response, area: str, route: str) -> None:
-    """Skip while `area` is not merged and its route answers 404; a 404 of a merged area fails."""
-    if response.status == 404 and area in NOT_YET_MERGED:
-        pytest.skip(f"the {area} area is not merged on this branch yet: {route} answers 404 "
-                    "(tests/explorer/not_yet_merged.py: the coordinator removes it after merging)")
+def answered(response, route: str) -> None:
     assert response.status == 200, f"{route}: {response.status} {response.text()[:500]}"
 
 
 @pytest.fixture(scope="module")
-def server(airflow_db, demo_warehouse, tmp_path_factory):
+def server(airflow_db, demo_world, demo_warehouse, tmp_path_factory):
     with ApiServer(tmp_path_factory.mktemp("api-server"), airflow_db / "airflow.db", demo_warehouse, USERS,
-                   PASSWORDS) as running:
+                   PASSWORDS, extra_env={"INVENTORY_LAKE_URI": demo_world["lake"].uri}) as running:
         yield running
 
 
@@ -180,7 +172,7 @@ def test_open_the_resource_from_search_and_see_its_history_and_the_resize(signed
     instance = next(m for m in found if m["resource_type"] == "ec2_instance")
     route = (f"/inventory/resources/ec2_instance/{instance['account_id']}/{instance['region']}/"
              f"{instance['resource_id']}")
-    missing(page.request.get(route), "resource", route)
+    answered(page.request.get(route), route)
 
     signed_in.open(f"/inventory/?q={PROD_APP_2_IP}")
     link = row_with(page, "ec2_instance", "prod-app-2").locator(f"a[href$='{route}']")
@@ -204,7 +196,7 @@ def test_waste_shows_the_findings_and_downloads_them_as_csv(signed_in, demo_ware
     import duckdb
 
     page = signed_in.page
-    missing(signed_in.open("/inventory/waste"), "waste", "/inventory/waste")
+    answered(signed_in.open("/inventory/waste"), "/inventory/waste")
     expect(page.locator("body")).to_contain_text("prod-reporting-old")
     assert signed_in.errors == []
     screenshots(page, "waste")
@@ -237,7 +229,7 @@ PAGES = [  # (screenshot, area, route, a text the demo estate puts on it)
 def test_each_page_opens_with_its_demo_data_and_no_error(signed_in, screenshots, name, area, route, shows):
     page = signed_in.page
     response = signed_in.open(route)
-    missing(response, area, route)
+    answered(response, route)
     assert "default-src 'none'" in response.headers["content-security-policy"]
     expect(page.locator("body")).to_contain_text(shows)
     # its entry in the explorer's navigation is marked (base.html marks the page named like the area's template)

@@ -2,7 +2,6 @@
 served behind the login from their folder only."""
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import quote
 
 import duckdb

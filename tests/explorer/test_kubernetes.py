@@ -31,7 +31,7 @@ def test_every_unhealthy_object_by_cluster(explorer, viewer, demo_warehouse):
     # the demo: prod-eks's worker crash-loops on prod-app-2; stg-eks sent nothing on the last day: stale
     crashing = next(o for o in clusters["prod-eks"]["objects"] if o["problem"] == "crash_looping_pod")
     assert crashing["name"].startswith("worker-") and crashing["ec2_instance_name"] == "prod-app-2"
-    assert crashing["resource_url"] == ("/inventory/resources/k8s_pod/111111111111/us-east-1/prod-eks%2Fshop%2F"
+    assert crashing["resource_url"] == ("/inventory/resources/k8s_pod/111111111111/us-east-1/prod-eks/shop/"
                                         + crashing["name"])
     assert crashing["ec2_instance_url"] == f"/inventory/resources/ec2_instance/111111111111/us-east-1/" \
                                            f"{crashing['ec2_instance_id']}"

@@ -9,6 +9,7 @@ import pytest
 from starlette.requests import Request
 
 from cloud_inventory.explorer import reports
+from cloud_inventory.explorer.queries import normalised
 from cloud_inventory.plain import csv_cell
 
 
@@ -36,11 +37,11 @@ def test_resource_links_encode_each_part_whole():
 
 
 def test_values_are_made_ready_for_json():
-    assert reports.normalised(Decimal("482.55")) == 482.55 and isinstance(reports.normalised(Decimal("3")), float)
+    assert normalised(Decimal("482.55")) == 482.55 and isinstance(normalised(Decimal("3")), float)
     paris = timezone(timedelta(hours=1))
-    assert reports.normalised(datetime(2026, 12, 7, 9, 0, tzinfo=paris)) == datetime(2026, 12, 7, 8, 0, tzinfo=timezone.utc)
-    assert reports.normalised(datetime(2026, 12, 7, 8, 0)).tzinfo == timezone.utc
-    assert reports.normalised([Decimal("1.5"), None]) == [1.5, None]
+    assert normalised(datetime(2026, 12, 7, 9, 0, tzinfo=paris)) == datetime(2026, 12, 7, 8, 0, tzinfo=timezone.utc)
+    assert normalised(datetime(2026, 12, 7, 8, 0)).tzinfo == timezone.utc
+    assert normalised([Decimal("1.5"), None]) == [1.5, None]
 
 
 @pytest.mark.parametrize("value, cell", [

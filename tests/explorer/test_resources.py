@@ -208,12 +208,13 @@ def test_the_page_has_sortable_headers_a_pager_and_the_csv_of_the_same_filters(e
     assert 'value="prod"' in page  # the form keeps the filters
 
 
-def test_kubernetes_rows_link_to_their_cluster_or_their_instance(explorer, viewer):
-    pods = get(explorer, viewer, "/inventory/resources", resource_type="k8s_pod", q="redis-0").text
-    assert 'href="/inventory/kubernetes?cluster=prod-eks"' in pods and 'href="/inventory/kubernetes?cluster=stg-eks"' in pods
-    node = table(explorer, viewer, resource_type="k8s_node", cluster="prod-eks", limit=1)["rows"][0]
-    nodes = get(explorer, viewer, "/inventory/resources", resource_type="k8s_node").text
-    assert f'href="{page_of("ec2_instance", node["account_id"], node["region"], node["ec2_instance_id"])}"' in nodes
+def test_kubernetes_rows_link_to_their_own_pages(explorer, viewer):
+    pods = table(explorer, viewer, resource_type="k8s_pod", q="redis-0")["rows"]
+    assert {pod["cluster"] for pod in pods} == {"prod-eks", "stg-eks"}
+    page = get(explorer, viewer, "/inventory/resources", resource_type="k8s_pod", q="redis-0").text
+    for pod in pods:  # <cluster>/<namespace>/<name>, slashes kept
+        assert pod["resource_id"].startswith(pod["cluster"] + "/")
+        assert f'href="{page_of("k8s_pod", pod["account_id"], pod["region"], pod["resource_id"])}"' in page
 
 
 # --- CSV --------------------------------------------------------------------------------------------------------
@@ -297,5 +298,5 @@ def test_markup_in_names_and_tags_is_shown_as_text(crafted, explorer, viewer):
         assert "<script>alert(1)</script>" not in page and "<img src=x" not in page and "<i>prod</i>" not in page
         assert "<svg onload" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in table_page and "&lt;img src=x onerror=alert(2)&gt;" in table_page
-    assert "x%2F%3Cb%3E1%3C%2Fb%3E" in table_page  # the id in the link is url-encoded
+    assert "x/%3Cb%3E1%3C/b%3E" in table_page  # the id in the link is url-encoded (its slashes kept)
     assert "&lt;i&gt;prod&lt;/i&gt;" in counts_page and "&lt;svg onload=alert(3)&gt;" in counts_page

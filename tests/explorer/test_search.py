@@ -41,10 +41,10 @@ def instance(name: str) -> dict:
 
 
 def page_of(resource_type: str, account_id: str, region: str, resource_id: str) -> str:
-    from urllib.parse import quote
+    """The resource page's link (its format: tests/explorer/test_links.py)."""
+    from cloud_inventory.explorer.links import resource_url
 
-    return "/inventory/resources/" + "/".join(quote(p, safe="") for p in (resource_type, account_id, region,
-                                                                             resource_id))
+    return resource_url("/inventory", resource_type, account_id, region, resource_id)
 
 
 def path(match: dict) -> list[tuple]:
@@ -88,13 +88,12 @@ def test_a_dns_name_resolves_through_its_alias_load_balancer_and_target_group_to
     assert hop["page"] == page_of("ec2_instance", web1["account_id"], web1["region"], web1["resource_id"])
     alb = record["via"][0]
     assert alb["page"] == page_of("elbv2_load_balancer", "111111111111", "us-east-1", alb["resource_id"])
-    assert "%2F" in alb["page"] and "%3A" in alb["page"]  # the ARN's / and : are encoded
     # the ingress that serves the host is in the prod-eks cluster and reaches the same instances
     ingress = by_type["k8s_ingress"]
     assert (ingress["resource_id"], ingress["cluster"], ingress["namespace"], ingress["matched_on"]) == (
         "prod-eks/shop/web", "prod-eks", "shop", "ingress_host")
     assert sorted(path(ingress)) == [(1, "load_balancer", *web_path[0][2:]), *web_path[1:]]
-    assert ingress["page"] == "/inventory/kubernetes?cluster=prod-eks"
+    assert ingress["page"] == "/inventory/resources/k8s_ingress/111111111111/us-east-1/prod-eks/shop/web"
 
 
 @pytest.mark.parametrize("pasted", ["https://WWW.shop.example.com:8443/cart?item=1#top", "www.shop.example.com:443/cart",
@@ -216,7 +215,8 @@ def test_a_pod_name_finds_the_pod_in_each_cluster_and_the_node_and_instance_it_r
                   where p.cluster = 'prod-eks' and p.resource_id = 'shop/redis-0'""")
     assert [(hop["depth"], hop["how"], hop["resource_type"], hop["resource_id"]) for hop in pod["via"]] == [
         (1, "node", "k8s_node", f"prod-eks/{node['name']}"), (2, "ec2_instance", "ec2_instance", node["ec2_instance_id"])]
-    assert pod["page"] == page_of("ec2_instance", "111111111111", "us-east-1", node["ec2_instance_id"])
+    assert pod["page"] == page_of("k8s_pod", "111111111111", "us-east-1", "prod-eks/shop/redis-0")
+    assert pod["via"][-1]["page"] == page_of("ec2_instance", "111111111111", "us-east-1", node["ec2_instance_id"])
     by_namespace = search(explorer, viewer, "shop/redis-0")["matches"]  # namespace/name too
     assert [(m["resource_id"], m["via"]) for m in by_namespace] == [(m["resource_id"], m["via"]) for m in body["matches"]]
 
@@ -229,7 +229,8 @@ def test_a_node_name_is_the_ec2_instance_it_runs_on(explorer, viewer):
     assert (match["resource_id"], match["cluster"], match["state"]) == (f"prod-eks/{node['name']}", "prod-eks", "Ready")
     assert [(hop["how"], hop["resource_type"], hop["resource_id"]) for hop in match["via"]] == [
         ("ec2_instance", "ec2_instance", node["ec2_instance_id"])]
-    assert match["page"] == page_of("ec2_instance", "111111111111", "us-east-1", node["ec2_instance_id"])
+    assert match["page"] == page_of("k8s_node", "111111111111", "us-east-1", f"prod-eks/{node['name']}")
+    assert match["via"][0]["page"] == page_of("ec2_instance", "111111111111", "us-east-1", node["ec2_instance_id"])
     assert any(m["resource_type"] == "ec2_instance" and m["resource_id"] == node["ec2_instance_id"]
                for m in body["matches"])  # the instance's own private DNS name is the node's name
 
@@ -317,7 +318,7 @@ def test_markup_in_a_name_is_shown_as_text(crafted, explorer, viewer):
     for raw in (MARKUP, "<b>1</b>", "<i>acct</i>", "<img src=x", "<svg onload", "<u>detail</u>", '"onmouseover="'):
         assert raw not in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text and "&lt;svg onload=alert(3)&gt;" in page.text
-    assert "i-%3Cb%3E1%3C%2Fb%3E" in page.text  # the id in the link is url-encoded
+    assert "i-%3Cb%3E1%3C/b%3E" in page.text  # the id in the link is url-encoded (its slash kept)
 
 
 def test_the_script_builds_nodes_with_text_never_markup():

@@ -20,6 +20,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from cloud_inventory import settings as inventory_settings
 from cloud_inventory.explorer import reports
+from cloud_inventory.explorer.queries import normalised_rows
 from cloud_inventory.explorer.common import Limit, OptionalText, render, routers, warehouse
 from cloud_inventory.explorer.queries import freshness as queries
 from cloud_inventory.explorer.warehouse import WarehouseMissing
@@ -74,14 +75,14 @@ def freshness_report(request: Request, filters: dict, limit: int, offset: int) -
     with warehouse().cursor() as cursor:
         counts, rows = queries.sources(cursor, filters, limit, offset)
         quality = queries.latest_quality_run(cursor)
-    rows = reports.normalised_rows(rows)
+    rows = normalised_rows(rows)
     for row in rows:
         row["last_problem"] = last_problem(request, row)
         for name in ("problem_at", "problem_status", "problem_run_id", "problem_error", "problem_account_name",
                      "problem_dump_key"):
             del row[name]
     if quality is not None:
-        quality = reports.normalised_rows([quality])[0]
+        quality = normalised_rows([quality])[0]
         quality["run_url"] = reports.airflow_run_url(request, "inventory_quality", quality["run_id"])
     root = reports.explorer_root(request)
     return {"filters": filters, "counts": {status: counts.get(status, 0) for status in queries.STATUS_ORDER},
@@ -172,7 +173,7 @@ def data_docs(request: Request) -> HTMLResponse:
         quality = None
     failed = {table["table_name"]: table for table in (quality or {}).get("tables", [])}
     return render(request, "data_docs.html", tables=data_docs_index(root), failed=failed,
-                  built=(root / "index.html").is_file(), quality=reports.normalised_rows([quality])[0] if quality else None)
+                  built=(root / "index.html").is_file(), quality=normalised_rows([quality])[0] if quality else None)
 
 
 @pages.get("/data-docs/{path:path}", response_model=None)

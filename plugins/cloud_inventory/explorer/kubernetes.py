@@ -5,6 +5,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from cloud_inventory.explorer import reports
+from cloud_inventory.explorer.queries import normalised_rows
 from cloud_inventory.explorer.common import Limit, OptionalText, render, routers, warehouse
 from cloud_inventory.explorer.queries import kubernetes as queries
 
@@ -15,9 +16,9 @@ def unhealthy_report(request: Request, cluster: str | None, namespace: str | Non
                      limit: int) -> dict:
     filters = {"cluster": cluster or None, "namespace": namespace or None, "problem": problem or None}
     with warehouse().cursor() as cursor:
-        known = reports.normalised_rows(queries.clusters(cursor))
+        known = normalised_rows(queries.clusters(cursor))
         counted = queries.counts(cursor, **filters)
-        objects = reports.normalised_rows(queries.unhealthy(cursor, **filters, limit=limit))
+        objects = normalised_rows(queries.unhealthy(cursor, **filters, limit=limit))
     by_cluster = {c["cluster"]: {**c, "total": 0, "problems": {}, "objects": []} for c in known
                   if filters["cluster"] in (None, c["cluster"])}
     totals: dict[str, int] = {}

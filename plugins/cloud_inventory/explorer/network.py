@@ -7,6 +7,7 @@ from fastapi import HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
 from cloud_inventory.explorer import reports
+from cloud_inventory.explorer.queries import normalised_rows
 from cloud_inventory.explorer.common import Limit, OptionalText, render, routers, warehouse
 from cloud_inventory.explorer.queries import network as queries
 
@@ -27,7 +28,7 @@ BAR_WIDTH = 100  # a subnet's bar: all its usable addresses, in the SVG's own un
 def open_security_groups(request: Request, account_id: str | None, region: str | None, port: int | None,
                          limit: int, offset: int) -> dict:
     with warehouse().cursor() as cursor:
-        rules = reports.normalised_rows(queries.open_rules(cursor, account_id or None, region or None, port))
+        rules = normalised_rows(queries.open_rules(cursor, account_id or None, region or None, port))
         groups: dict[tuple[str, str], dict] = {}
         for rule in rules:
             key = (rule["region"], rule["security_group_id"])
@@ -94,7 +95,7 @@ def subnet_report(request: Request, level: str, account_id: str | None, region: 
     filters = {"level": level, "account_id": account_id or None, "region": region or None, "vpc_id": vpc_id or None}
     with warehouse().cursor() as cursor:
         total, rows = queries.subnets(cursor, **filters, sort=sort, limit=limit, offset=offset)
-    rows = reports.normalised_rows(rows)
+    rows = normalised_rows(rows)
     for row in rows:
         row["resource_url"] = reports.resource_url(request, level, row["account_id"], row["region"],
                                                    row["subnet_id"] if level == "subnet" else row["vpc_id"])

@@ -4,35 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
-from decimal import Decimal
-from functools import lru_cache
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import StreamingResponse
 
+from cloud_inventory.explorer import links
 from cloud_inventory.explorer.mount import PREFIX
 from cloud_inventory.plain import csv_cell, guard_formula
 
 CSV_BATCH = 2000  # rows written per chunk sent
-
-
-def normalised(value: Any) -> Any:
-    """A warehouse value for the templates and FastAPI's JSON encoder: decimals as numbers, times as datetimes in
-    UTC (the templates format them; the API writes them ISO 8601), lists element by element."""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    if isinstance(value, list):
-        return [normalised(item) for item in value]
-    return value
-
-
-def normalised_rows(rows: Iterable[dict]) -> list[dict]:
-    return [{name: normalised(value) for name, value in row.items()} for row in rows]
 
 
 def explorer_root(request: Request) -> str:
@@ -47,14 +29,8 @@ def airflow_root(request: Request) -> str:
 
 
 def resource_url(request: Request, resource_type: str, account_id: str, region: str, resource_id: str) -> str:
-    """The path of a resource's page (each part encoded whole: ids hold slashes, colons, leading slashes)."""
-    return f"{explorer_root(request)}/resources/{_segment(resource_type)}/{_segment(account_id)}/{_segment(region)}/" \
-           f"{quote(str(resource_id), safe='')}"
-
-
-@lru_cache(maxsize=4096)
-def _segment(part: str) -> str:  # types, accounts and regions repeat on every row
-    return quote(str(part), safe="")
+    """The path of a resource's page, as the browser sees it (links.resource_url under the explorer's mount)."""
+    return links.resource_url(explorer_root(request), resource_type, account_id, region, str(resource_id))
 
 
 def airflow_run_url(request: Request, dag_id: str, run_id: str) -> str:

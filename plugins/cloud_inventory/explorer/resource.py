@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import HTTPException, Path, Request
 from fastapi.responses import HTMLResponse
 
 from cloud_inventory import settings as inventory_settings
 from cloud_inventory.explorer.common import render, routers, warehouse
+from cloud_inventory.explorer.links import resource_url
 from cloud_inventory.explorer.queries import configuration, related as related_queries
 from cloud_inventory.explorer.queries import resource as queries
 from cloud_inventory.lake import Lake
@@ -33,16 +33,6 @@ Region = Annotated[str, Path(min_length=1, max_length=MAX_NAME, description="a r
 ResourceId = Annotated[str, Path(max_length=MAX_ID,
                                  description="the id as the inventory has it, slashes and all")]
 PATH = "/resources/{resource_type}/{account_id}/{region}/{resource_id:path}"
-
-
-def resource_href(base: str, resource_type: str, account_id: str, region: str, resource_id: str) -> str:
-    """The page of a resource under the explorer's mount `base`. The id keeps its slashes unless a path
-    normaliser could rewrite them (a leading slash, an empty, "." or ".." segment): then every one is encoded."""
-    segments = resource_id.split("/")
-    plain_slashes = all(segment not in ("", ".", "..") for segment in segments)
-    encoded = quote(resource_id, safe="/:@" if plain_slashes else ":@")
-    return f"{base}/resources/{quote(resource_type, safe='')}/{quote(account_id, safe='')}/" \
-           f"{quote(region, safe='')}/{encoded}"
 
 
 @lru_cache(maxsize=4)
@@ -76,14 +66,14 @@ def answer(base: str, resource_type: str, account_id: str, region: str, resource
     except configuration.ConfigurationMissing as missing:
         resource["config"], resource["config_error"] = None, str(missing)
     resource["tags"] = resource["tags"] or {}
-    resource["href"] = resource_href(base, resource["resource_type"], resource["account_id"], resource["region"],
+    resource["href"] = resource_url(base, resource["resource_type"], resource["account_id"], resource["region"],
                                      resource["resource_id"])
     for group in resource["related"]:
         for item in group["resources"]:
-            item["href"] = resource_href(base, item["resource_type"], item["account_id"], item["region"],
+            item["href"] = resource_url(base, item["resource_type"], item["account_id"], item["region"],
                                          item["resource_id"]) if item["in_inventory"] else None
     for finding in resource["waste"]:
-        finding["href"] = resource_href(base, finding["resource_type"], finding["account_id"], finding["region"],
+        finding["href"] = resource_url(base, finding["resource_type"], finding["account_id"], finding["region"],
                                         finding["resource_id"])
     return resource
 

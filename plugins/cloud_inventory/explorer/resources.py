@@ -16,7 +16,7 @@ from starlette.background import BackgroundTask
 
 from cloud_inventory.explorer.common import Limit, OptionalText, render, routers, warehouse
 from cloud_inventory.explorer.queries import resources as queries
-from cloud_inventory.explorer.queries.search import resource_page
+from cloud_inventory.explorer.links import resource_url
 from cloud_inventory.plain import csv_cell
 
 api, pages = routers("resources")
@@ -163,10 +163,5 @@ def resources_page(request: Request, chosen: Chosen, sort: Sort = None, limit: L
 
 
 def _row_page(base: str, resource_type: str, row: dict) -> str:
-    """A row's link: its resource page; a Kubernetes node's, its EC2 instance's; any other Kubernetes object's,
-    its cluster's Kubernetes page."""
-    if resource_type == "k8s_node" and row.get("ec2_instance_id"):
-        return resource_page(base, "ec2_instance", row["account_id"], row["region"], row["ec2_instance_id"])
-    if resource_type.startswith("k8s_"):
-        return f"{base}/kubernetes?" + urlencode({"cluster": row.get("cluster") or ""})
-    return resource_page(base, resource_type, row["account_id"], row["region"], row["resource_id"])
+    """A row's link: its resource page."""
+    return resource_url(base, resource_type, row["account_id"], row["region"], row["resource_id"])

@@ -7,6 +7,7 @@ from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from cloud_inventory.explorer import reports
+from cloud_inventory.explorer.queries import normalised_rows
 from cloud_inventory.explorer.common import Limit, OptionalText, render, routers, warehouse
 from cloud_inventory.explorer.queries import waste as queries
 
@@ -25,12 +26,12 @@ def report(request: Request, group_by: str, filters: dict, limit: int, offset: i
     with warehouse().cursor() as cursor:
         summary = queries.summary(cursor, group_by, filters)
         total, findings = queries.findings(cursor, filters, limit, offset)
-    findings = reports.normalised_rows(findings)
+    findings = normalised_rows(findings)
     for finding in findings:
         finding["resource_url"] = reports.resource_url(request, finding["resource_type"], finding["account_id"],
                                                        finding["region"], finding["resource_id"])
     return {"group_by": group_by, "filters": filters, "as_of_date": summary["as_of_date"],
-            "total": reports.normalised_rows([summary["total"]])[0], "groups": reports.normalised_rows(summary["groups"]),
+            "total": normalised_rows([summary["total"]])[0], "groups": normalised_rows(summary["groups"]),
             "findings_total": total, "limit": limit, "offset": offset, "findings": findings}
 
 

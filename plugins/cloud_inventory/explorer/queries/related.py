@@ -16,8 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from cloud_inventory.explorer.queries import records
-from cloud_inventory.explorer.queries.resource import plain
+from cloud_inventory.explorer.queries import normalised, records
 
 RELATED_LIMIT = 100
 
@@ -309,7 +308,7 @@ def _resolve(cursor: Any, asks: list[tuple]) -> dict[tuple[Reference, str | None
         order by wanted.position, c.account_id""", [*map(list, columns), len(asks)])
     by_position = defaultdict(list)
     for match in matches:
-        by_position[match.pop("position")].append(plain(match))
+        by_position[match.pop("position")].append(normalised(match))
     for position, (ref, label, target_type, target_id, _account, _region, via) in enumerate(asks):
         items = by_position.get(position) or [
             {"resource_type": target_type, "account_id": None, "account_name": None, "region": None,
@@ -359,7 +358,7 @@ def _reverse(cursor: Any, resource: dict) -> dict[Reference, tuple[list[dict], i
         ref = used[row.pop("ref")]
         total = row.pop("total")
         items, _ = answer.get(ref, ([], 0))
-        items.append({**plain(row), "in_inventory": True, "via": None})
+        items.append({**normalised(row), "in_inventory": True, "via": None})
         answer[ref] = (items, total)
     return answer
 
@@ -414,7 +413,7 @@ def _pointing(cursor: Any, resource: dict, in_front: list[dict]) -> list[dict]:
                     sorted(_POINTING)])
     by_kind: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
-        item = plain(row)
+        item = normalised(row)
         item["via"] = targets[item.pop("position")][3]
         by_kind[item.pop("identifier_kind")].append(item)
     return [_group(label, "resolved_from", by_kind[kind][0]["resource_type"], by_kind[kind])
@@ -449,5 +448,5 @@ def _resolves_to(cursor: Any, resource: dict) -> list[dict]:
           on c.resource_type = l.resolves_to_resource_type and c.resource_id = l.resolves_to_resource_id
          and c.account_id = l.resolves_to_account_id and c.region = l.resolves_to_region
         where {where} and l.resolves_to_resource_id is not null""", values)
-    return [{**_found_or_named(plain(row), "resolves_to_resource_type", "resolves_to_resource_id",
+    return [{**_found_or_named(normalised(row), "resolves_to_resource_type", "resolves_to_resource_id",
                                "resolves_to_account_id", "resolves_to_region"), "via": None} for row in rows]

@@ -8,11 +8,10 @@ Related resources: queries/related.py; the configuration (the lake's `raw`): que
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
-from decimal import Decimal
+from datetime import datetime, timedelta
 from typing import Any
 
-from cloud_inventory.explorer.queries import records
+from cloud_inventory.explorer.queries import normalised, normalised_rows, records
 
 METRIC_DAYS = 14  # the statistics window of a snapshot: the 14 whole UTC days before it
 # the statistics staging model and the manifest's source name of each measured type
@@ -47,23 +46,6 @@ def is_known_type(resource_type: str) -> bool:
                                             and resource_type != "k8s_event")
 
 
-def plain(value: Any) -> Any:
-    """A value as JSON wants it: decimals as numbers, times in UTC (DuckDB hands them in its session's zone)."""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    if isinstance(value, dict):
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
-
-
-def plain_rows(rows: list[dict]) -> list[dict]:
-    return [plain(row) for row in rows]
-
-
 # --- the resource itself -------------------------------------------------------------------------------
 
 def find(cursor: Any, resource_type: str, account_id: str, region: str, resource_id: str) -> dict | None:
@@ -75,7 +57,7 @@ def find(cursor: Any, resource_type: str, account_id: str, region: str, resource
         where resource_type = ? and account_id = ? and region = ? and resource_id = ?""",
                    [resource_type, account_id, region, resource_id])
     if rows:
-        row = plain(rows[0])
+        row = normalised(rows[0])
         row.update(is_current=True, is_deleted=False, deleted_at=None)
         row["config_snapshot_date"] = row["snapshot_date"]
         return row
@@ -92,7 +74,7 @@ def find(cursor: Any, resource_type: str, account_id: str, region: str, resource
         limit 1""", [resource_type, account_id, region, resource_id])
     if not history:
         return None
-    latest = plain(history[0])
+    latest = normalised(history[0])
     valid_from, is_deleted = latest.pop("valid_from"), bool(latest.pop("is_deleted"))
     return {  # (every value from the warehouse's row: the lake's path is made of them)
         "provider": "aws", "cluster": None, "namespace": None, **latest,
@@ -108,7 +90,7 @@ def versions(cursor: Any, resource: dict) -> list[dict]:
     the warehouse keeps their dumps, not versions."""
     if resource["provider"] != "aws":
         return []
-    return plain_rows(records(cursor, """
+    return normalised_rows(records(cursor, """
         select version_number, change_kind, is_deleted, is_latest, valid_from, valid_to, valid_from_date,
                valid_to_date, last_seen_at, last_seen_date, state, name, config_hash
         from marts.inventory_history
@@ -120,7 +102,7 @@ def changes(cursor: Any, resource: dict) -> list[dict]:
     """Field-level changes of an AWS resource (marts.resource_changes), newest first."""
     if resource["provider"] != "aws":
         return []
-    return plain_rows(records(cursor, """
+    return normalised_rows(records(cursor, """
         select snapshot_date, previous_snapshot_date, changed_at, field, change_kind, old_value, new_value,
                version_number
         from marts.resource_changes
@@ -183,7 +165,7 @@ def waste(cursor: Any, resource: dict) -> list[dict]:
     (a stopped instance's finding counts its volumes): `about_this_resource` says which."""
     if resource["provider"] != "aws":
         return []
-    return plain_rows(records(cursor, """
+    return normalised_rows(records(cursor, """
         select category, resource_type, resource_id, resource_name, account_id, region, est_monthly_usd,
                est_monthly_usd * 12 as est_annual_usd, price_known, unpriced_price_keys, cost_breakdown, detail,
                wasteful_since, days_wasteful, also_matches, includes_resource_ids, is_stale, observed_on,
@@ -212,7 +194,7 @@ def freshness(cursor: Any, resource: dict) -> dict:
             from marts.source_freshness
             where source_kind = 'aws' and account_id = ? and region = ? and resource_type = ?""",
                        [resource["account_id"], resource["source_region"], resource["resource_type"]])
-    found = plain(rows[0]) if rows else {
+    found = normalised(rows[0]) if rows else {
         "source": None, "status": "unknown", "status_since": None, "last_success_at": None, "age_minutes": None,
         "threshold_minutes": None, "last_attempt_at": None, "last_attempt_status": None, "last_error": None,
         "checked_at": None}
@@ -226,4 +208,4 @@ def latest_dump(cursor: Any, cluster: str) -> datetime | None:
     """When the cluster's latest ok dump was taken: the dump inventory_current shows its objects from."""
     row = cursor.execute("select dump_at from intermediate.int_k8s__latest_dumps where cluster = ?",
                          [cluster]).fetchone()
-    return plain(row[0]) if row else None
+    return normalised(row[0]) if row else None

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import quote
 
 from cloud_inventory.cli import normalise
+from cloud_inventory.explorer.links import resource_url
 from cloud_inventory.explorer.queries import records
 from cloud_inventory.plain import plain
 
@@ -205,30 +205,14 @@ def _add_hop(match: dict, hop: dict, frontier: dict) -> None:
     frontier.setdefault(key, []).append((match, hop["depth"]))
 
 
-def resource_page(base: str, resource_type: str, account_id: str | None, region: str | None,
-                  resource_id: str) -> str:
-    """The resource page's path (each part url-encoded: ids hold `/`, `|`, `:`)."""
-    parts = (resource_type, account_id or "-", region or "-", resource_id)
-    return f"{base}/resources/" + "/".join(quote(str(part), safe="") for part in parts)
-
-
 def _link(match: dict, base: str) -> None:
-    """`page` for the match and each hop: the resource page; for a Kubernetes object, the EC2 instance it is
-    (a node) or runs on (a pod, through its node) when the path reaches one, else its cluster's Kubernetes page."""
-    for hop in match["via"]:
-        hop["page"] = _page(base, hop, None)
-    instance = next((hop for hop in match["via"] if hop["resource_type"] == "ec2_instance"
-                     and match["resource_type"] in ("k8s_node", "k8s_pod")), None)
-    match["page"] = _page(base, match, instance)
+    """`page`, the resource page, for the match and each hop (none for a hop outside the inventory)."""
+    for hop in [match, *match["via"]]:
+        hop["page"] = _page(base, hop)
 
 
-def _page(base: str, resource: dict, instance: dict | None) -> str | None:
-    resource_type, resource_id = resource["resource_type"], resource["resource_id"]
-    if resource_type is None or resource_id is None:
+def _page(base: str, resource: dict) -> str | None:
+    if None in (resource["resource_type"], resource["resource_id"], resource["account_id"], resource["region"]):
         return None
-    if resource_type.startswith("k8s_"):
-        if instance is not None:
-            return instance["page"]
-        cluster = resource.get("cluster") or resource_id.split("/", 1)[0]
-        return f"{base}/kubernetes?cluster={quote(cluster, safe='')}"
-    return resource_page(base, resource_type, resource["account_id"], resource["region"], resource_id)
+    return resource_url(base, resource["resource_type"], resource["account_id"], resource["region"],
+                        resource["resource_id"])
