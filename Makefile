@@ -18,14 +18,15 @@ export PYTHONPATH := $(CURDIR)/plugins$(if $(PYTHONPATH),:$(PYTHONPATH))
 INVENTORY_AWS_POOL ?= aws_inventory
 INVENTORY_AWS_POOL_SLOTS ?= 8
 
-.PHONY: help venv demo test airflow dag airflow-db bench clean
+.PHONY: help venv chromium demo test screenshots airflow dag airflow-db bench clean
 
 help:
 	@echo "make demo                       run aws_inventory on the embedded demo estate for three days"
 	@echo "make test                       run the test suite"
+	@echo "make screenshots                the explorer's browser tests, writing one PNG per page into docs/explorer/"
 	@echo "make airflow                    the Airflow UI (standalone) on the demo estate"
 	@echo "make dag ID=<dag_id> DATE=<YYYY-MM-DD>   one DAG run through 'airflow dags test'"
-	@echo "make bench                      benchmarks: extraction (bench/extract.py), Kubernetes dump parsing (bench/k8s_parse.py), marts build (bench/marts.py)"
+	@echo "make bench                      benchmarks: extraction (bench/extract.py), Kubernetes dump parsing (bench/k8s_parse.py), marts build (bench/marts.py), explorer (bench/explorer.py, bench/resource_page.py)"
 
 venv: $(VENV)/.installed $(VENV)/.plugins-on-path
 
@@ -53,8 +54,26 @@ airflow-db: venv
 demo: airflow-db
 	$(BIN)/python -m cloud_inventory.demo.run
 
-test: venv
+# The explorer's browser tests drive Debian's Chromium. CI runs as root, so there it is installed when missing (apt
+# lists are refreshed only if the install fails without); anyone else without it sees those tests skipped, saying why.
+CHROMIUM_LOG := $(or $(TMPDIR),/tmp)/cloud-inventory-chromium-install.log
+chromium:
+	@command -v chromium > /dev/null || { \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "make: chromium is missing and this is not root: the browser tests will be skipped (apt-get install chromium)"; \
+	  else \
+	    echo "make: installing Debian's chromium for the browser tests (log: $(CHROMIUM_LOG))"; \
+	    install="apt-get install -y -qq --no-install-recommends chromium"; \
+	    { DEBIAN_FRONTEND=noninteractive $$install || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$install; }; } \
+	      > $(CHROMIUM_LOG) 2>&1 || { tail -20 $(CHROMIUM_LOG); exit 1; }; \
+	  fi; }
+
+test: venv chromium
 	$(BIN)/python -m pytest
+
+# The PNGs the README shows: the browser tests write one per page of the explorer into docs/explorer/.
+screenshots: venv chromium
+	CLOUD_INVENTORY_SCREENSHOTS=$(CURDIR)/docs/explorer $(BIN)/python -m pytest tests/explorer/test_browser.py -q
 
 airflow: airflow-db
 	$(BIN)/python -m cloud_inventory.demo.standalone
@@ -69,6 +88,8 @@ bench: venv
 	$(BIN)/python bench/extract.py || status=$$?; \
 	$(BIN)/python bench/k8s_parse.py || status=$$?; \
 	$(BIN)/python bench/marts.py || status=$$?; \
+	$(BIN)/python bench/explorer.py || status=$$?; \
+	$(BIN)/python bench/resource_page.py || status=$$?; \
 	exit $$status
 
 clean:

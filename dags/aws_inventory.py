@@ -2,8 +2,9 @@
 
 validate_config -> plan -> extract, mapped: one task per (account, region) for the regional types
                                      and one per (account, "global") for S3, Route 53 and CloudFront
-                        -> publish_lake (marks the lake Asset; skipped when nothing was extracted) and report
-                           (fails the run if any pair failed, or says why nothing ran)
+                        -> publish_lake (marks the lake Asset, its event saying what was written; skipped
+                           when nothing was extracted) and report (fails the run if any pair failed, or says
+                           why nothing ran)
 Extraction tasks share an Airflow pool, so the number of concurrent API callers stays bounded.
 """
 from __future__ import annotations
@@ -76,11 +77,14 @@ def aws_inventory():
 
     @task(trigger_rule="all_done", outlets=[LAKE_AWS], retries=0)
     def publish_lake(planned: list | None) -> None:
-        """Marks the lake updated whatever extraction failed (the marts show failed sources as stale, not deleted);
-        skipped when nothing was extracted (an invalid accounts file, no plan)."""
-        from cloud_inventory.pipeline import run_gate
+        """Marks the lake updated whatever extraction failed (the marts show failed sources as stale, not deleted),
+        saying what this run wrote; skipped when nothing was extracted (an invalid accounts file, no plan)."""
+        from cloud_inventory.pipeline import aws_inventory as work, run_gate
 
-        run_gate.skip_publish_if_nothing_ran(get_current_context()["ti"], planned)
+        context = get_current_context()
+        run_gate.skip_publish_if_nothing_ran(context["ti"], planned)
+        snapshot_date, run_id = _run_identity()
+        context["outlet_events"][LAKE_AWS].extra = work.lake_event(inventory_settings.load(), snapshot_date, run_id)
 
     @task(trigger_rule="all_done", retries=0)
     def report(planned: list | None) -> dict:

@@ -1,14 +1,16 @@
 """inventory_marts: the DuckDB warehouse, rebuilt from the lake whenever either lake Asset updates.
 
 build: every model of include/sql/ (staging -> intermediate -> marts, in the order their references
-give) into a new warehouse file that replaces the old one atomically; marks the warehouse Asset.
-Trigger it by hand with the conf {"full_refresh": true} to rebuild every model from the whole lake.
+give) into a new warehouse file that replaces the old one atomically; marks the warehouse Asset with what
+it rebuilt (its event's extra: build id, seconds, models, the lake's sources and dates read anew).
+Trigger it by hand with the `full_refresh` Param on (the trigger form's checkbox, or the conf
+{"full_refresh": true}) to rebuild every model from the whole lake; a run the lake's Assets start never is one.
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
 from cloud_inventory import settings as inventory_settings
@@ -28,6 +30,11 @@ SETTINGS = inventory_settings.load()
                       on_failure_callback=on_failure(SETTINGS)),
     tags=["cloud-inventory", "warehouse"],
     doc_md=__doc__,
+    params={"full_refresh": Param(
+        False, type="boolean", title="Full refresh",
+        description="Rebuild every model from the whole lake instead of only the snapshot dates whose lake files "
+                    "changed: after lake files were changed by hand or by another tool, or to recover from a "
+                    "damaged warehouse. Slower; runs started by the lake's Assets never do it.")},
 )
 def inventory_marts():
     @task(outlets=[WAREHOUSE])
@@ -36,12 +43,13 @@ def inventory_marts():
         from cloud_inventory.warehouse.models import ModelError
         from cloud_inventory.warehouse.runner import build as build_warehouse
 
-        conf = get_current_context()["dag_run"].conf or {}
+        context = get_current_context()
         try:
-            result = build_warehouse(inventory_settings.load(), full_refresh=bool(conf.get("full_refresh")))
+            result = build_warehouse(inventory_settings.load(), full_refresh=context["params"]["full_refresh"])
         except ModelError as error:  # a broken model: retrying will not fix it; the old warehouse stays
             raise AirflowFailException(str(error)) from None
         print(work.format_build(result))
+        context["outlet_events"][WAREHOUSE].extra = work.warehouse_event(result)
         return {"build_id": result.build_id, "seconds": result.seconds, "models": len(result.stats)}
 
     build()

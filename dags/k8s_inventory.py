@@ -2,8 +2,9 @@
 
 validate_config -> ingest, mapped: one task per configured cluster (new dumps, oldest first;
                    unreadable ones quarantined; a ledger per cluster so no dump is done twice or skipped)
-                -> publish_lake (marks the lake Asset when any dump landed) and report (fails the run
-                   if a dump could not be read after the task's retries, or says why nothing ran)
+                -> publish_lake (marks the lake Asset when any dump landed, its event saying which) and
+                   report (fails the run if a dump could not be read after the task's retries, or says why
+                   nothing ran)
 Runs every 15 minutes (INVENTORY_K8S_SCHEDULE). Dumps carry their own time, so any run picks up
 whatever is new, whatever its logical date.
 """
@@ -55,13 +56,16 @@ def k8s_inventory():
 
     @task(trigger_rule="all_done", outlets=[LAKE_K8S], retries=0)
     def publish_lake() -> None:
-        """Marks the lake updated when any dump landed this run; a run with nothing new marks nothing."""
+        """Marks the lake updated when any dump landed this run, its event saying which; a run with nothing new
+        marks nothing."""
         from cloud_inventory.pipeline import k8s_inventory as work, run_gate
 
-        run_gate.skip_publish_if_nothing_ran(get_current_context()["ti"])
-        summary = work.run_summary(inventory_settings.load(), get_current_context()["run_id"])
+        context = get_current_context()
+        run_gate.skip_publish_if_nothing_ran(context["ti"])
+        summary = work.run_summary(inventory_settings.load(), context["run_id"])
         if not summary["processed"]:
             raise AirflowSkipException("no new dump landed in this run")
+        context["outlet_events"][LAKE_K8S].extra = work.lake_event(summary)
 
     @task(trigger_rule="all_done", retries=0)
     def report() -> dict:

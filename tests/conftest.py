@@ -165,3 +165,19 @@ def _seeded_in_sources(url: str) -> set[str]:
         for item in page.get("Contents", []):
             sources.append(gzip.decompress(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()).decode())
     return {value for value in seeded_secrets.ALL if any(value in source for source in sources)}
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(demo_world, tmp_path_factory) -> Path:
+    """The demo world built with the whole of include/sql, once: the warehouse `make demo` leaves."""
+    from warehouse.conftest import build_world  # tests/warehouse/conftest.py (tests/ is on the path)
+
+    if WORLD_CACHE:
+        root = Path(WORLD_CACHE) / f"warehouse-{demo_world['days'][-1]}"
+        if (root / "warehouse.duckdb").exists():
+            return root / "warehouse.duckdb"
+        root.mkdir(parents=True, exist_ok=True)
+    else:
+        root = tmp_path_factory.mktemp("demo-warehouse")
+    build_world(demo_world, root, "intermediate/*.sql", "marts/*.sql")
+    return root / "warehouse.duckdb"

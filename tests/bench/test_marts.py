@@ -9,8 +9,8 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "marts.py"
 
 
-def test_quick_benchmark_builds_the_lake_then_adds_one_day_incrementally(tmp_path):
-    result = subprocess.run([sys.executable, str(BENCH), "--quick", "--cache-dir", str(tmp_path)],
+def test_quick_benchmark_builds_the_lake_then_adds_one_day_incrementally(quick_bench_cache):
+    result = subprocess.run([sys.executable, str(BENCH), "--quick", "--cache-dir", str(quick_bench_cache)],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-3000:]
     assert "[OK] full build succeeded: yes" in result.stdout

@@ -16,7 +16,7 @@ from cloud_inventory.demo import estate
 from cloud_inventory.demo.emulator import Emulator
 from cloud_inventory.lake import Lake
 from cloud_inventory.manifest import read_manifests
-from tests.dags.support import asset_events
+from tests.dags.support import asset_event_extras, asset_events
 
 pytestmark = pytest.mark.airflow
 
@@ -150,6 +150,17 @@ def test_denied_type_and_unassumable_account_are_recorded_and_the_rest_is_whole(
     assert states[("publish_lake", -1)] == "success"  # the marts still rebuild from what was captured
     assert asset_events(dag_run, "cloud_inventory_lake_aws") == ["publish_lake"]
     assert states[("report", -1)] == "failed"
+    # the event says what this run wrote, and what it could not (the Assets page shows it)
+    (event,) = asset_event_extras(dag_run, "cloud_inventory_lake_aws")
+    pairs = 2 * TYPES_PER_PAIR["regional"] + TYPES_PER_PAIR["global"]  # (region, type) extractions per account
+    prod_denied = 4 * len(estate.DEMO_REGIONS)  # the RDS types below, in each region
+    rows, _ = lake_rows(estate_env / "lake", logical_date.date().isoformat())
+    assert event == {
+        "snapshot_date": logical_date.date().isoformat(), "run_id": dag_run.run_id, "rows": len(rows),
+        "outcomes": {"denied": prod_denied, "failed": pairs, "ok": 2 * pairs - prod_denied},
+        "accounts": {estate.PROD: {"denied": prod_denied, "ok": pairs - prod_denied}, estate.STAGING: {"ok": pairs},
+                     estate.DEV: {"failed": pairs}},
+        "regions": sorted([*estate.DEMO_REGIONS, "global"]), "resource_types": len(REGISTRY)}
 
     manifest = read_manifests(Lake(str(estate_env / "lake")), logical_date.date()).to_pylist()
     by_account = {account: [r for r in manifest if r["account_id"] == account] for account in estate.DEMO_ACCOUNTS}

@@ -15,7 +15,7 @@ from cloud_inventory.demo.emulator import Emulator
 from cloud_inventory.demo.k8s import Bastion
 from cloud_inventory.k8s.ledger import read_ledger
 from cloud_inventory.lake import Lake
-from tests.dags.support import asset_events
+from tests.dags.support import asset_event_extras, asset_events
 
 pytestmark = pytest.mark.airflow
 
@@ -92,12 +92,19 @@ def test_dumps_land_once_and_a_rerun_processes_nothing_again(dag, emulator, drop
         "success", "success"]
     assert asset_events(dag_run, "cloud_inventory_lake_k8s") == ["publish_lake"]
     lake = Lake(str(data_dir / "lake"))
+    landed = {}
     for cluster, uri in zip(("prod-eks", "stg-eks"), uploaded):
         (entry,) = read_ledger(lake, cluster)
         assert f"s3://{bucket}/{entry['key']}" == uri and entry["status"] == "ok" and entry["rows"] > 0
         stamp = uri.rsplit("/", 1)[1].split(".")[0]
         day = entry["dump_at"].date().isoformat()
         assert (data_dir / f"lake/raw/k8s/pod/dt={day}/cluster={cluster}/{stamp}.parquet").exists()
+        landed[cluster] = {"dumps": 1, "rows": entry["rows"], "latest_dump_at": entry["dump_at"].isoformat()}
+    # the event says which dumps landed (the Assets page shows it)
+    assert asset_event_extras(dag_run, "cloud_inventory_lake_k8s") == [{
+        "run_id": dag_run.run_id, "dumps": 2, "rows": sum(c["rows"] for c in landed.values()),
+        "snapshot_dates": sorted({c["latest_dump_at"][:10] for c in landed.values()}), "clusters": landed,
+        "quarantined": 0}]
 
     files_before = {p: p.stat().st_mtime_ns for p in (data_dir / "lake" / "raw").rglob("*.parquet")}
     dag_run, states = run(dag)

@@ -13,7 +13,6 @@ import tracemalloc
 
 import pytest
 
-from cloud_inventory.k8s import parser
 from cloud_inventory.k8s.parser import DumpError, iter_objects, parse_dump
 
 from .conftest import FIXTURES, SOURCE, synthetic_pod

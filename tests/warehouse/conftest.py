@@ -49,10 +49,3 @@ def rows(con, sql: str, params=()) -> list[dict]:
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
-
-@pytest.fixture(scope="session")
-def demo_warehouse(demo_world, tmp_path_factory) -> Path:
-    """The demo world built with the whole of include/sql, once: the warehouse `make demo` leaves."""
-    root = tmp_path_factory.mktemp("demo-warehouse")
-    build_world(demo_world, root, "intermediate/*.sql", "marts/*.sql")
-    return root / "warehouse.duckdb"

@@ -151,9 +151,27 @@ def main() -> int:
     print_dumps(lake)
     warehouse = data_dir / "warehouse.duckdb"
     print(f"\nwarehouse: {warehouse}   (.venv/bin/python -m cloud_inventory find <ip or name>; changes <id or name>; sql \"...\")")
+    print(explorer_note(warehouse, dict(os.environ)))
     report.print_marts(warehouse)
     report.print_quality(warehouse, messages, mail_dir, data_dir / "quality" / "data_docs" / "index.html")
     return 1 if failures else 0
+
+
+def explorer_note(warehouse: Path, environ: dict[str, str]) -> str:
+    """How to open the warehouse the demo left in the inventory explorer: `make airflow` serves it."""
+    # imported here: standalone imports this module
+    from cloud_inventory.demo.standalone import Refused, airflow_environment, explorer_url, login_hint
+
+    try:
+        ui = inventory_settings.demo_ui()
+        where = f"{explorer_url(airflow_environment(ui, environ))} ({login_hint(ui, environ)})"
+    except (inventory_settings.SettingsError, Refused) as error:
+        return f"explore it in the browser: `make airflow` would refuse to start with these settings: {error}"
+    other = environ.get("INVENTORY_WAREHOUSE_PATH", "").strip()
+    if other and Path(other).resolve() != warehouse.resolve():
+        return (f"explore it in the browser: unset INVENTORY_WAREHOUSE_PATH (the explorer would read {other}), "
+                f"run `make airflow` and open {where}")
+    return f"explore it in the browser: run `make airflow` and open {where}"
 
 
 def only_dev_failed(lake: Lake, day: date) -> bool:

@@ -10,6 +10,7 @@ What it exposes (README, "What make airflow exposes"):
   "all admins"): anyone with a shell on this machine can. On any other address it never does that: the
   simple auth manager's users log in (`admin` by default) with a password Airflow generates, prints once
   and keeps in its passwords file; asking for "all admins" there is refused.
+- It prints where the inventory explorer is (<base_url>/inventory/) and how to log in.
 - On SIGINT or SIGTERM it stops every process it started: this process is a child subreaper, so processes
   whose parent died (task runners sit in process groups of their own) come back to it instead of init.
   `airflow standalone` gets SIGINT (it stops its components in order); whatever is left after
@@ -30,6 +31,7 @@ from pathlib import Path
 
 from cloud_inventory.demo.emulator import Emulator
 from cloud_inventory.demo.run import DEMO_FAULTS
+from cloud_inventory.explorer.mount import PREFIX as EXPLORER_PREFIX
 from cloud_inventory.settings import DemoUI, SettingsError, demo_ui
 
 # How long `airflow standalone` gets to stop its components (LocalExecutor workers wait for their running tasks, the
@@ -65,6 +67,28 @@ def airflow_environment(ui: DemoUI, environ: dict[str, str]) -> dict[str, str]:
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://{url_host(local)}:{ui.port}/execution/",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True" if ui.loopback else "False",
     }
+
+
+def explorer_url(overrides: dict[str, str]) -> str:
+    """The inventory explorer's page on the api-server airflow_environment() configures."""
+    return f"{overrides['AIRFLOW__API__BASE_URL']}{EXPLORER_PREFIX}/"
+
+
+def passwords_file(environ: dict[str, str]) -> str:
+    """Where the simple auth manager keeps the passwords it generates (Airflow's [core] setting, or its default)."""
+    configured = environ.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE", "").strip()
+    home = environ.get("AIRFLOW_HOME", "").strip() or os.path.expanduser("~/airflow")
+    return configured or os.path.join(home, "simple_auth_manager_passwords.json.generated")
+
+
+def login_hint(ui: DemoUI, environ: dict[str, str]) -> str:
+    """How people log in to the UI (and so to the explorer) that `make airflow` serves on `ui`."""
+    if ui.loopback:
+        return "no login: on a loopback address everyone who can connect is admin"
+    users = environ.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", "").strip() or "admin:admin"
+    names = " or ".join(entry.split(":")[0].strip() for entry in users.split(",") if entry.strip())
+    return (f"log in as {names} with the password Airflow prints the first time it starts and keeps in "
+            f"{passwords_file(environ)}")
 
 
 def check_port_free(ui: DemoUI) -> None:
@@ -210,10 +234,7 @@ def main() -> int:
                "PATH": os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")])}
         print(f"AWS emulator with the demo estate on {emulator.url}; Airflow UI on {overrides['AIRFLOW__API__BASE_URL']}"
               f" listening on {url_host(ui.host)}:{ui.port} (Ctrl-C stops both)", flush=True)
-        if not ui.loopback:
-            print("make airflow: not a loopback address, so every user logs in: the password of 'admin' is printed "
-                  "below the first time and kept in $AIRFLOW_HOME/simple_auth_manager_passwords.json.generated",
-                  flush=True)
+        print(f"Inventory explorer: {explorer_url(overrides)} ({login_hint(ui, env)})", flush=True)
         try:
             if not stop.requested:
                 # its own session: Ctrl-C in the terminal reaches only this process, which stops the tree in order

@@ -124,20 +124,43 @@ def run_pair(pair: dict[str, Any], settings: Settings, snapshot_date: date, run_
     return summary
 
 
+def run_manifests(settings: Settings, snapshot_date: date, run_id: str) -> list[dict[str, Any]]:
+    """The manifest rows this run wrote: one per (account, region, resource type) it extracted."""
+    return [row for row in read_manifests(Lake(settings.lake_uri), snapshot_date).to_pylist() if row["run_id"] == run_id]
+
+
+def _outcomes(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """How many (account, region, resource type) ended in each status: ok, denied, failed."""
+    by_status: dict[str, int] = {}
+    for row in rows:
+        by_status[row["status"]] = by_status.get(row["status"], 0) + 1
+    return dict(sorted(by_status.items()))
+
+
+def lake_event(settings: Settings, snapshot_date: date, run_id: str) -> dict[str, Any]:
+    """What the lake Asset's event says (its `extra`, shown on the Assets page; JSON values only): the snapshot date
+    this run wrote, its rows, and the outcomes of its (account, region, resource type) extractions, per account."""
+    mine = run_manifests(settings, snapshot_date, run_id)
+    return {
+        "snapshot_date": snapshot_date.isoformat(), "run_id": run_id,
+        "rows": sum(row["rows"] for row in mine), "outcomes": _outcomes(mine),
+        "accounts": {account: _outcomes([row for row in mine if row["account_id"] == account])
+                     for account in sorted({row["account_id"] for row in mine})},
+        "regions": sorted({row["region"] for row in mine}),
+        "resource_types": len({row["resource_type"] for row in mine}),
+    }
+
+
 def report(settings: Settings, snapshot_date: date, run_id: str, planned: list[dict[str, Any]]) -> dict[str, Any]:
     """Per account and resource type what this run captured, from the manifests it wrote."""
-    table = read_manifests(Lake(settings.lake_uri), snapshot_date).to_pylist()
-    mine = [row for row in table if row["run_id"] == run_id]
+    mine = run_manifests(settings, snapshot_date, run_id)
     written = {(row["account_id"], row["region"]) for row in mine}
     missing = [f"{p['account']['id']} {p['region']}" for p in planned
                if (p["account"]["id"], p["region"]) not in written]
-    by_status: dict[str, int] = {}
-    for row in mine:
-        by_status[row["status"]] = by_status.get(row["status"], 0) + 1
     summary = {
         "snapshot_date": snapshot_date.isoformat(), "run_id": run_id, "pairs_planned": len(planned),
         "rows": sum(row["rows"] for row in mine), "api_calls": sum(row["api_calls"] for row in mine),
-        "outcomes": by_status, "missing_manifests": missing,
+        "outcomes": _outcomes(mine), "missing_manifests": missing,
         "failed": sorted(f"{r['account_id']} {r['region']} {r['resource_type']}: {r['error_class']}"
                          for r in mine if r["status"] == "failed"),
         "denied": sorted(f"{r['account_id']} {r['region']} {r['resource_type']}: {r['error_class']}"

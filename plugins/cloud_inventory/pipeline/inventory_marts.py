@@ -1,6 +1,8 @@
 """inventory_marts' report of a warehouse build (the build itself is warehouse.runner.build)."""
 from __future__ import annotations
 
+from typing import Any
+
 from cloud_inventory.warehouse.runner import BuildResult
 
 
@@ -12,3 +14,17 @@ def format_build(result: BuildResult) -> str:
         rows = "-" if stat["rows"] is None else f"{stat['rows']:,}"
         lines.append(f"  {stat['model']:<48} {stat['mode']:<12} {rows:>10} {stat['seconds']:>8.2f}")
     return "\n".join(lines)
+
+
+def warehouse_event(result: BuildResult) -> dict[str, Any]:
+    """What the warehouse Asset's event says (its `extra`, shown on the Assets page; JSON values only): the build,
+    how it ran, and what it read anew from the lake."""
+    return {
+        "build_id": result.build_id,
+        "full_refresh": result.full_refresh,
+        "seconds": result.seconds,
+        "models": len(result.stats),
+        "models_rebuilt": sum(1 for stat in result.stats if stat["mode"] != "unchanged"),
+        "dates_rebuilt": [day.isoformat() for day in result.dates_rebuilt],
+        "sources_rebuilt": list(result.sources_rebuilt),
+    }

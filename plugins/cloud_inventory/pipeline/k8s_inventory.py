@@ -118,6 +118,7 @@ def summarise(cluster: str, attempts: list[dict]) -> dict:
         "processed": len(ok),
         "rows": sum(entry["rows"] for entry in ok),
         "latest_dump_at": max((entry["dump_at"] for entry in ok), default=None),
+        "snapshot_dates": sorted({entry["snapshot_date"].isoformat() for entry in ok}),
         "quarantined": [brief(entry) for entry in attempts if entry["status"] == "quarantined"],
         "failed": [brief(entry) for entry in attempts if entry["status"] == "failed"],
     }
@@ -133,6 +134,22 @@ def run_summary(settings: Settings, run_id: str) -> dict:
             "processed": sum(c["processed"] for c in per_cluster),
             "quarantined": [{"cluster": c["cluster"], **q} for c in per_cluster for q in c["quarantined"]],
             "failed": [{"cluster": c["cluster"], **f} for c in per_cluster for f in c["failed"]]}
+
+
+def lake_event(summary: dict) -> dict:
+    """What the lake Asset's event says (its `extra`, shown on the Assets page; JSON values only), from run_summary:
+    the dumps this run landed per cluster, their rows and snapshot dates, and how many were quarantined."""
+    landed = [cluster for cluster in summary["clusters"] if cluster["processed"]]
+    return {
+        "run_id": summary["run_id"],
+        "dumps": summary["processed"],
+        "rows": sum(cluster["rows"] for cluster in landed),
+        "snapshot_dates": sorted({day for cluster in landed for day in cluster["snapshot_dates"]}),
+        "clusters": {cluster["cluster"]: {"dumps": cluster["processed"], "rows": cluster["rows"],
+                                          "latest_dump_at": cluster["latest_dump_at"].isoformat()}
+                     for cluster in landed},
+        "quarantined": len(summary["quarantined"]),
+    }
 
 
 def report(settings: Settings, run_id: str, *, dropbox: DropBox | None = None) -> dict:

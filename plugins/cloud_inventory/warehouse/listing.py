@@ -121,6 +121,12 @@ class LakeListing:
         self._changed[name] = None if None in days else days
         return self._changed[name]
 
+    def rebuilt(self, con, name: str) -> set[date | None]:
+        """The dates of `name` this build reads anew: the changed ones, or every date the source holds when all
+        count as changed (a full refresh, or a changed file with no date); None stands for files with no date."""
+        days = self.changed(con, name)
+        return set(self._found(name).survey.entries) if days is None else days
+
     def record(self, con) -> None:
         """meta.lake_files and meta.lake_markers become what this build found: the files of the dates it
         compared replace those dates' rows; the others were unchanged."""

@@ -76,6 +76,10 @@ class BuildResult:
     seconds: float = 0.0
     stats: list[dict] = field(default_factory=list)
     phases: dict[str, float] = field(default_factory=dict)  # the runner's own seconds: copy, list, record, ...
+    # what the lake gave this build to read anew (empty for a build of selected models, which records nothing of
+    # the lake): the sources with new, changed or removed files, and those files' snapshot dates
+    sources_rebuilt: list[str] = field(default_factory=list)
+    dates_rebuilt: list[date] = field(default_factory=list)
 
     @contextmanager
     def timed(self, phase: str) -> Iterator[None]:
@@ -409,6 +413,10 @@ class Build:
         if not self.select:  # a selective build did not process the lake's changes: the next build must still see
             self.listing.record(con)  # them as changes, so only a whole build records what it found
         changed_count = 0 if self.select else sum(len(self._changed(con, name) or ()) for name in self.sources)
+        if not self.select:
+            rebuilt = {name: self.listing.rebuilt(con, name) for name in self.sources}
+            result.sources_rebuilt = sorted(name for name, days in rebuilt.items() if days)
+            result.dates_rebuilt = sorted({day for days in rebuilt.values() for day in days if day is not None})
         con.execute("insert into meta.builds values (?, ?, ?, ?, ?, ?, ?, ?)",
                     [self.build_id, began, datetime.now(timezone.utc), result.full_refresh, self.settings.lake_uri,
                      len(built), changed_count, FORMAT_VERSION])
