@@ -14,14 +14,6 @@ from .support import HOSTILE_VALUES, TOO_LONG, assert_page_is_csp_clean, rows, w
 SEVERITY = {"failing": 0, "never": 1, "stale": 2, "fresh": 3}
 
 
-@pytest.mark.parametrize("route", ["/inventory/freshness", "/inventory/api/freshness", "/inventory/data-docs/",
-                                   "/inventory/data-docs", "/inventory/data-docs/index.html",
-                                   "/inventory/data-docs/static/images/favicon.ico"])
-def test_without_a_login_freshness_and_data_docs_answer_401(airflow_api, route):
-    answer = airflow_api.get(route, headers={"Accept": "application/json"}, follow_redirects=False)
-    assert answer.status_code == 401 and answer.json() == {"detail": "Not authenticated"}
-
-
 # --- freshness ----------------------------------------------------------------------------------------------------
 
 def test_every_source_with_its_status_the_worst_first(explorer, viewer, demo_warehouse):
