@@ -31,16 +31,26 @@ class Digest:
         return "[cloud-inventory] quality: " + "; ".join(parts)
 
     def groups(self) -> list[dict]:
-        """Sources grouped by what they share (status, account, region, since, error), resource types listed."""
+        """Sources grouped one line per status, account, region, kind (AWS types or clusters) and error, with
+        what they are (resource types or clusters) listed and the earliest `status_since`. The time a source
+        turned bad is not part of the key: each type's is its own instant (to the microsecond), so keying on it
+        gave a line per type."""
         def key(row):
             return (STATUS_ORDER[row["status"]], row["account_name"] or "", row["account_id"] or "", row["region"] or "",
-                    row["cluster"] or "", str(row["status_since"] or ""), row["last_error"] or "")
+                    row["cluster"] is not None, row["last_error"] or "")
 
         grouped = []
         for _, rows in groupby(sorted(self.sources, key=key), key=key):
             rows = list(rows)
-            first = rows[0]
-            grouped.append({**first, "what": first["cluster"] and f"cluster {first['cluster']}"
+            clusters = sorted(r["cluster"] for r in rows if r["cluster"] is not None)
+            since = [r["status_since"] for r in rows if r["status_since"] is not None]
+            successes = [r["last_success_at"] for r in rows if r["last_success_at"] is not None]
+            ages = [r["age_minutes"] for r in rows if r["age_minutes"] is not None]
+            # the group's worst: bad since the earliest instant, the oldest last success
+            grouped.append({**rows[0], "status_since": min(since) if since else None,
+                            "last_success_at": min(successes) if successes else None,
+                            "age_minutes": max(ages) if ages else None,
+                            "what": ", ".join(f"cluster {c}" for c in clusters)
                             or ", ".join(sorted(r["resource_type"] for r in rows)), "count": len(rows)})
         return grouped
 
@@ -52,7 +62,7 @@ class Digest:
             out.append(_table(["status", "since", "account", "region", "what", "last success", "age", "threshold",
                                "last error"],
                               [[g["status"], _when(g["status_since"]), f"{g['account_name'] or ''} {g['account_id']}",
-                                g["region"], f"{g['what']}" + (f" ({g['count']} types)" if g["count"] > 1 else ""),
+                                g["region"], f"{g['what']}" + (f" ({g['count']} {'clusters' if g['cluster'] else 'types'})" if g["count"] > 1 else ""),
                                 _when(g["last_success_at"]) or "never", _minutes(g["age_minutes"]),
                                 _minutes(g["threshold_minutes"]), g["last_error"] or ""] for g in self.groups()]))
         if self.quarantined:
