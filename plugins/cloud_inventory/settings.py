@@ -81,6 +81,16 @@ def _size(name: str, default: int) -> int:
     return value
 
 
+WHATS_NEW_EMAILS = ("quality", "daily")  # where the digest of what is new goes; the first is the default
+
+
+def _choice(name: str, choices: tuple[str, ...]) -> str:
+    raw = os.environ.get(name, "").strip().lower() or choices[0]
+    if raw not in choices:
+        raise SettingsError(f"{name}={raw!r} must be one of: {', '.join(choices)}")
+    return raw
+
+
 @dataclass(frozen=True)
 class DumpLimits:
     """Where a Kubernetes dump stops being read and is quarantined (k8s/limits.py); each has a setting."""
@@ -127,6 +137,7 @@ class Settings:
     k8s_schedule: str
     warehouse_memory_limit: str
     dump_limits: DumpLimits
+    whats_new_email: str = "quality"  # "quality": inside the quality digest; "daily": its own email, once a day
 
     @property
     def lake_is_s3(self) -> bool:
@@ -169,6 +180,7 @@ def load() -> Settings:
         k8s_schedule=os.environ.get("INVENTORY_K8S_SCHEDULE", "").strip() or "*/15 * * * *",
         warehouse_memory_limit=_memory("INVENTORY_WAREHOUSE_MEMORY_LIMIT", "3.5GB"),
         dump_limits=_dump_limits(),
+        whats_new_email=_choice("INVENTORY_WHATS_NEW_EMAIL", WHATS_NEW_EMAILS),
     )
 
 

@@ -1,7 +1,8 @@
 """The inventory marts (inventory_current, inventory_history, resource_changes, eks_nodegroup_config,
 rds_instance_config) on the three-day demo world, with exact rows for what the world planted: day 1
 resizes prod-app-2, opens 5432 to the world on prod-db, deletes prod-orphan-data and launches
-prod-web-4; day 2 terminates stg-web-1, launches prod-worker-1 and retags prod-app-1; on day 2 all of
+prod-web-4; day 2 terminates stg-web-1, launches prod-worker-1, retags prod-app-1, opens 22 to the world on
+prod-app and leaves a new volume prod-export-scratch unattached (Kubernetes: a new pod data/debug-shell); on day 2 all of
 dev fails (its role cannot be assumed) and stg-eks is silent. Expectations that name ids read them from
 estate.seed's change facts or straight from the lake, never from the models under test.
 
@@ -89,9 +90,9 @@ def test_inventory_current_has_one_row_per_resource(wh):
                        "group by all order by all")
     assert summary == [
         ("aws", "dev", "dev", "data", True, 28),
-        ("aws", "prod", "prod", "platform", False, 172),
+        ("aws", "prod", "prod", "platform", False, 173),
         ("aws", "staging", "staging", "platform", False, 67),
-        ("kubernetes", "prod", "prod", "platform", False, 58),
+        ("kubernetes", "prod", "prod", "platform", False, 59),
         ("kubernetes", "staging", "staging", "platform", True, 39),
     ]
 
@@ -153,7 +154,7 @@ def test_kubernetes_objects_of_the_silent_cluster_are_stale(world, wh):
                           "group by all order by all")
     last_stg_dump = rows(wh, "select max(dump_at) from staging.stg_manifest__k8s_dumps where cluster = 'stg-eks'")[0][0]
     assert by_cluster == [
-        ("prod-eks", PROD, "us-east-1", False, days[2], days[2], None, 58),
+        ("prod-eks", PROD, "us-east-1", False, days[2], days[2], None, 59),
         ("stg-eks", STAGING, "us-east-1", True, days[1], days[1], last_stg_dump + timedelta(minutes=45), 39),
     ]
     # the objects are exactly those of each cluster's latest dump (events are not inventory)
@@ -199,9 +200,10 @@ def test_history_counts_per_day(world, wh):
         (d1, "created", False, 3),     # prod-web-4, its root volume and network interface
         (d1, "deleted", True, 1),      # prod-orphan-data
         (d1, "modified", False, 3),    # prod-app-2 resized, prod-db opened, subnet prod-public-b's free IPs
-        (d2, "created", False, 4),     # prod-worker-1, its volume, interface and SSM registration
+        (d2, "created", False, 5),     # prod-worker-1, its volume, interface and SSM registration; prod-export-scratch
         (d2, "deleted", True, 2),      # stg-web-1 terminated, its root volume gone
-        (d2, "modified", False, 3),    # prod-app-1 retagged, stg-web-tg's target, subnet prod-app-b's free IPs
+        (d2, "modified", False, 4),    # prod-app-1 retagged, stg-web-tg's target, subnet prod-app-b's free IPs,
+                                       # prod-app opened to the world
     ]
 
 
@@ -236,11 +238,14 @@ def test_resource_changes_exactly(world, wh):
                        "field, old_value, new_value, change_kind from marts.resource_changes")
     app1 = instance_id(world, PROD, "us-east-1", "prod-app-1")
     resized, opened = world["changes"][1]["resized"], world["changes"][1]["ingress_added"]
+    ssh = world["changes"][2]["ingress_added"]
     facts = {
         "resize": (d1, d0, "prod", "ec2_instance", resized["instance_id"], "prod-app-2", "instance_type",
                    "m5.large", "m5.xlarge", "modified"),
         "open": (d1, d0, "prod", "security_group", opened["group_id"], "prod-db", "ingress_rule", None,
                  "tcp 5432 from 0.0.0.0/0 (debug access INC-4711)", "added"),
+        "ssh": (d2, d1, "prod", "security_group", ssh["group_id"], "prod-app", "ingress_rule", None,
+                "tcp 22 from 0.0.0.0/0 (vendor debug INC-4802)", "added"),
         "volume": (d1, d0, "prod", "ebs_volume", world["changes"][1]["volume_deleted"], "prod-orphan-data",
                    "resource", "available", None, "deleted"),
         "web4": (d1, None, "prod", "ec2_instance", world["changes"][1]["launched"], "prod-web-4", "resource", None,
@@ -256,7 +261,7 @@ def test_resource_changes_exactly(world, wh):
     # the instance-level rows are exactly these (each instance once per change, nothing else)
     assert sorted((c for c in changes if c[3] == "ec2_instance"), key=str) == sorted(
         (facts[k] for k in ("resize", "web4", "retag", "worker", "terminated")), key=str)
-    assert [c for c in changes if c[3] == "security_group"] == [facts["open"]]
+    assert sorted(c for c in changes if c[3] == "security_group") == [facts["open"], facts["ssh"]]
     # everything else: the new instances' volumes, interfaces and SSM registration, stg-web-1's root volume,
     # and config changes the mart does not track field by field
     rest = sorted(((c[0], c[2], c[3], c[5], c[6], c[9]) for c in changes
@@ -266,6 +271,7 @@ def test_resource_changes_exactly(world, wh):
         (d1, "prod", "network_interface", None, "resource", "created"),
         (d1, "prod", "subnet", "prod-public-b", "configuration", "modified"),
         (d2, "prod", "ebs_volume", "prod-worker-1-vol", "resource", "created"),
+        (d2, "prod", "ebs_volume", "prod-export-scratch", "resource", "created"),
         (d2, "staging", "ebs_volume", "stg-web-1-vol", "resource", "deleted"),
         (d2, "staging", "elbv2_target_group", "stg-web-tg", "configuration", "modified"),
         (d2, "prod", "network_interface", None, "resource", "created"),

@@ -359,6 +359,8 @@ def test_open_ingress_rows_of_the_demo_groups(built, con):
         ("prod", US, "prod-web", "tcp", "443", "0.0.0.0/0"): (False, False, 4, 4, False),
         ("prod", US, "prod-web", "tcp", "443", "::/0"): (False, False, 4, 4, False),
         ("prod", US, "prod-bastion", "tcp", "22", "0.0.0.0/0"): (False, False, 1, 1, False),
+        # day 2 opened SSH to the world on prod-app (the digest's new open rule); its six instances use it
+        ("prod", US, "prod-app", "tcp", "22", "0.0.0.0/0"): (False, False, 6, 6, False),
         # prod-reporting-old (stopped) still holds it
         ("prod", US, "prod-legacy-allow-all", "all", "all", "0.0.0.0/0"): (True, True, 1, 1, False),
         # day 1 opened Postgres to the world; the eight seeded DB interfaces carry the group
@@ -407,15 +409,17 @@ def test_k8s_unhealthy_is_the_planted_problems_of_each_clusters_latest_dump(buil
     days, instances = world["days"], world["changes"][0]["instances"]
     found = rows(con, "select * from marts.k8s_unhealthy order by all")
     # demo/k8s.py: prod-eks on the last day is as day 1: the evicted pod, the crash-looping worker pod,
-    # the pending claim, deployment shop/worker; stg-eks was silent, so its day-1 dump: one crash-looping pod
+    # the pending claim, deployment shop/worker, and new on the last day the bare pod data/debug-shell failing
+    # to pull its image; stg-eks was silent, so its day-1 dump: one crash-looping pod
     assert problems(found) == {
         ("prod-eks", "shop", "Pod", "worker", "evicted_pod"),
         ("prod-eks", "shop", "Pod", "worker", "crash_looping_pod"),
         ("prod-eks", "data", "PersistentVolumeClaim", "scratch-export", "pending_claim"),
         ("prod-eks", "shop", "Deployment", "worker", "workload_short"),
+        ("prod-eks", "data", "Pod", "debug-shell", "image_pull_failing_pod"),
         ("stg-eks", "shop", "Pod", "checkout", "crash_looping_pod"),
     }
-    assert len(found) == 5
+    assert len(found) == 6
     (prod_dump,) = rows(con, "select * from intermediate.int_k8s__latest_dumps where cluster = 'prod-eks'")
     for row in found:
         stg = row["cluster"] == "stg-eks"

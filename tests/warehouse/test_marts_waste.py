@@ -67,11 +67,13 @@ def expected_findings() -> dict[tuple[str, str, str, str], Decimal]:
         ("stopped_instance", PROD, US, "prod-batch-worker"): ebs(US, (8, "gp3"), (200, "gp2")),
         ("stopped_instance", PROD, US, "prod-reporting-old"): ebs(US, (8, "gp2"), (500, "gp2")),
         ("stopped_instance", STAGING, US, "stg-perf-runner"): ebs(US, (8, "gp3"), (100, "gp2")),
-        # unattached volumes (all gp2): their storage
+        # unattached volumes (all gp2 but the last day's): their storage
         ("unattached_volume", PROD, US, "prod-migration-scratch"): ebs(US, (50, "gp2")),
         ("unattached_volume", PROD, US, "prod-archive-2023"): ebs(US, (200, "gp2")),
         ("unattached_volume", PROD, EU, "prod-eu-restore-test"): ebs(EU, (80, "gp2")),
         ("unattached_volume", STAGING, US, "stg-old-test-data"): ebs(US, (100, "gp2")),
+        # created unattached on the last day (new for the digest of what is new)
+        ("unattached_volume", PROD, US, "prod-export-scratch"): ebs(US, (300, "gp3")),
         # the only gp2 volume not already counted whole: dev-gpu-experiment's root (stopped under 30 days)
         ("gp2_volume", DEV, US, "dev-gpu-experiment-vol"): 100 * (price("ebs:gp2:storage", US)
                                                                    - price("ebs:gp3:storage", US)),

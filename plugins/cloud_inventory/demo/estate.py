@@ -780,8 +780,14 @@ def _day2(endpoint_url: str) -> dict[str, Any]:
     # 3. prod-app-1 moves from team payments to team checkout
     app1 = _find_instance(prod, "prod-app-1")["InstanceId"]
     prod("ec2").create_tags(Resources=[app1], Tags=[{"Key": "team", "Value": "checkout"}])
+    # 4. new for the digest of what is new (quality/whats_new.py): SSH opened to the world on prod-app, and a
+    #    300 GiB export volume left attached to nothing
+    prod("ec2").authorize_security_group_ingress(GroupId=sg_app, IpPermissions=[
+        _tcp(22, ("0.0.0.0/0",), description="vendor debug INC-4802")])
+    export = _volume(prod, "prod-export-scratch", 300, "gp3", "data")
     return {"day": 2, "terminated": stg_web, "launched": worker,
-            "retagged": {"instance_id": app1, "key": "team", "from": "payments", "to": "checkout"}}
+            "retagged": {"instance_id": app1, "key": "team", "from": "payments", "to": "checkout"},
+            "ingress_added": {"group_id": sg_app, "port": 22, "cidr": "0.0.0.0/0"}, "volume_created": export}
 
 
 def seed(endpoint_url: str, day: int) -> dict[str, Any]:

@@ -77,7 +77,8 @@ prod-eks, day index 1 (the estate resized ``prod-app-2`` to m5.xlarge):
 
 prod-eks, day index 2: as day 1 (the worker pod still crash-looping, restarts growing), plus node
 ``prod-worker-1`` joined (healthy; the estate's day-2 instance) and ``shop/checkout`` scaled 2 -> 3
-with the new pod on it.
+with the new pod on it; new: bare Pod ``data/debug-shell`` (no owner) waiting ``ImagePullBackOff`` (tag
+``latets`` does not exist), created 25 min before the day's first dump, on node ``prod-app-1``.
 
 stg-eks, day index 0:
 
@@ -1276,6 +1277,16 @@ def _prod(d: Dump) -> None:
         d.pod(worker, _pod_name(rs, 1), rs, node="b", created=replacement)
 
     _redis(d, "a", born + dt.timedelta(days=3))
+
+    # data/debug-shell (day 2): a bare pod someone started with a mistyped image tag, new for the digest
+    if k >= 2:
+        shell = App("data", "debug-shell", f"{registry}/toolbox:latets", cpu="100m", memory="128Mi",
+                    memory_limit="256Mi", port=None, command=("sleep", "infinity"))
+        started = c.at(2, minutes=-25)
+        pod = d.pod(shell, "debug-shell", None, node="a", created=started, state="imagepull")
+        d.event(pod, "Warning", "BackOff", f'Back-off pulling image "{shell.image}"',
+                first=started + dt.timedelta(seconds=5), last=c.now - dt.timedelta(seconds=20),
+                count=c.every(started, 20), field_path="spec.containers{debug-shell}")
 
     # data/nightly-report: the day-0 run cannot be scheduled (12Gi); it runs once prod-app-2 is bigger
     report = App("data", "nightly-report",

@@ -3,8 +3,9 @@
 evaluate: Great Expectations on the current warehouse (read-only), then one selective build that
           recomputes marts.source_freshness as of now and writes this run's results (dq.check_results,
           dq.runs) in the same atomic replace, under the warehouse lock.
-digest:   what is not fresh, what was quarantined since the previous run, what failed: one email, or
-          nothing when all is well.
+digest:   what is not fresh, what was quarantined since the previous run, what failed, and what is new since
+          the previous digest (quality/whats_new.py): one email (or two, INVENTORY_WHATS_NEW_EMAIL=daily),
+          or nothing when all is well and nothing is new.
 """
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from dataclasses import asdict
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from cloud_inventory.quality import whats_new
 from cloud_inventory.quality.digest import Digest
+from cloud_inventory.quality.whats_new import WhatsNew
 from cloud_inventory.settings import Settings
 
 FRESHNESS = "marts.source_freshness"
@@ -72,8 +75,9 @@ def evaluate(settings: Settings, run_id: str, *, expectations=None, as_of: datet
     return summary
 
 
-def collect_digest(settings: Settings, run_id: str) -> tuple[Digest, datetime]:
-    """What this run found that people must hear about, read from the warehouse."""
+def collect_digest(settings: Settings, run_id: str) -> tuple[Digest, datetime, WhatsNew]:
+    """What this run found that people must hear about, read from the warehouse, and what is new since the
+    previous digest (not yet placed in an email: see send_digest)."""
     import duckdb
 
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
@@ -93,7 +97,8 @@ def collect_digest(settings: Settings, run_id: str) -> tuple[Digest, datetime]:
                                       "and check_name <> 'source_freshness' and status in ('fail', 'error') "
                                       "order by table_name, check_name", [run_id, checked_at]),
         )
-    return digest, checked_at
+        found_new = whats_new.collect(con, checked_at)
+    return digest, checked_at, found_new
 
 
 def _dicts(con, sql: str, params: list | None = None) -> list[dict]:
@@ -102,18 +107,60 @@ def _dicts(con, sql: str, params: list | None = None) -> list[dict]:
     return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
 
-def send_digest(settings: Settings, run_id: str) -> dict:
-    """Send the digest if there is anything to say and anyone to tell; say what happened."""
-    from cloud_inventory.quality.digest import send
+# the kinds of what is new each email lists: the quality email already lists every source not fresh
+NEWS_IN_QUALITY_EMAIL = tuple(kind.name for kind in whats_new.KINDS if kind.name != "source")
+NEWS_ALONE = tuple(kind.name for kind in whats_new.KINDS)
 
-    digest, checked_at = collect_digest(settings, run_id)
+
+def send_digest(settings: Settings, run_id: str) -> dict:
+    """Send the digest if there is anything to say and anyone to tell; say what happened.
+
+    INVENTORY_WHATS_NEW_EMAIL=quality (the default): one email, the quality digest with what is new at its top,
+    sent when a source is not fresh, a dump was quarantined, a check failed, or anything is new.
+    INVENTORY_WHATS_NEW_EMAIL=daily: the quality digest as before, and what is new in an email of its own, sent
+    by the first run of a UTC day that finds anything new (what appears later that day waits for the next).
+    Nothing to say: no email. What was in a sent email is remembered (dq.digest_items) once it is sent."""
+    from cloud_inventory.quality.digest import explorer_url, send
+    from cloud_inventory.warehouse.runner import amend
+
+    digest, checked_at, found = collect_digest(settings, run_id)
+    explorer = explorer_url()
+    docs = str(data_docs_dir(settings) / "index.html")
+    daily = settings.whats_new_email == "daily"
     outcome = {"subject": None, "sent_to": [], "sources": len(digest.sources), "quarantined": len(digest.quarantined),
-               "failed_checks": len(digest.failed_checks)}
-    if digest.empty:
-        return {**outcome, "note": "all sources fresh, nothing quarantined, every check passed: no email"}
-    outcome["subject"] = digest.subject()
-    if not settings.alert_emails:
-        return {**outcome, "note": "INVENTORY_ALERT_EMAILS is empty: digest not sent"}
-    send(digest, list(settings.alert_emails), settings.alert_from,
-         digest.html(checked_at, data_docs=str(data_docs_dir(settings) / "index.html")))
-    return {**outcome, "sent_to": list(settings.alert_emails)}
+               "failed_checks": len(digest.failed_checks), "whats_new": settings.whats_new_email,
+               "new_items": {kind: len(rows) for kind, rows in found.new.items() if rows},
+               "baseline": found.baseline, "skipped": found.skipped}
+    emails: list[tuple[str, Digest]] = []
+    news_sent = False
+    if daily:
+        if digest.has_quality:
+            emails.append(("quality", digest))
+        alone = Digest(whats_new=found, news_kinds=NEWS_ALONE, explorer=explorer)
+        if alone.has_news and found.last_email_day == checked_at.date():
+            outcome["waiting"] = f"what is new waits for tomorrow: its email of {found.last_email_day} went out"
+        elif alone.has_news:
+            emails.append(("what is new", alone))
+    else:
+        digest.whats_new, digest.news_kinds, digest.explorer = found, NEWS_IN_QUALITY_EMAIL, explorer
+        if not digest.empty:
+            emails.append(("quality", digest))
+    notes = []
+    if not emails:
+        notes.append("all sources fresh, nothing quarantined, every check passed, nothing new: no email")
+    elif not settings.alert_emails:
+        notes.append("INVENTORY_ALERT_EMAILS is empty: digest not sent")
+    else:
+        for _, email in emails:
+            send(email.message(list(settings.alert_emails), settings.alert_from, checked_at, docs))
+            news_sent = news_sent or email.whats_new is not None
+        outcome["sent_to"] = list(settings.alert_emails)
+    subjects = [email.subject() for _, email in emails]
+    outcome["subject"] = "; ".join(subjects) or None
+    outcome["subjects"] = subjects
+    if news_sent or found.baseline:
+        amend(settings, whats_new.recorder(found, run_id, settings.whats_new_email, news_sent,
+                                           "; ".join(subjects) or None))
+        if found.baseline:
+            notes.append(f"first digest: {found.current_items} current item(s) recorded as the baseline of what is new")
+    return {**outcome, **({"note": "; ".join(notes)} if notes else {})}

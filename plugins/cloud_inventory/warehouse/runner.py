@@ -424,3 +424,28 @@ class Build:
 
 def build(settings: Settings, **options) -> BuildResult:
     return Build(settings, **options).run()
+
+
+def amend(settings: Settings, write: Callable[[Any], None]) -> None:
+    """Write tables no model builds (the dq schema) into the current warehouse, with no model run: the same copy,
+    write and one rename as a build, under the warehouse lock, so readers never see half of it."""
+    import duckdb
+
+    warehouse = Path(settings.warehouse_path)
+    with warehouse_lock(warehouse):
+        remove_dead_builds(warehouse)
+        if not warehouse.exists():
+            raise ModelError(f"no warehouse at {warehouse} to write into")
+        target = warehouse.with_name(f"{warehouse.name}.build-"
+                                     f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}")
+        try:
+            shutil.copyfile(warehouse, target)
+            with duckdb.connect(str(target)) as con:
+                con.execute("set TimeZone = 'UTC'")
+                write(con)
+                con.execute("checkpoint")
+            os.replace(target, warehouse)
+        except BaseException:
+            for leftover in (target, target.with_name(target.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+            raise
