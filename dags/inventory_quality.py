@@ -3,7 +3,9 @@
 evaluate: Great Expectations on the warehouse's staging models and marts (Data Docs under the data
           directory), marts.source_freshness recomputed as of now, every outcome into dq.check_results
 digest:   one email to INVENTORY_ALERT_EMAILS when a source is stale, failing or never seen, a dump was
-          quarantined, or a check failed; none when all is well
+          quarantined, a check failed, or something is new since the previous digest (new waste, world-open
+          rules, unhealthy Kubernetes objects, spikes; INVENTORY_WHATS_NEW_EMAIL=daily sends that part apart,
+          once a day); none when all is well and nothing is new
 Running on the clock as well as on the warehouse Asset is what notices a source that stopped arriving
 while nothing upstream ran.
 """
@@ -51,7 +53,9 @@ def inventory_quality():
         from cloud_inventory.pipeline import inventory_quality as work
 
         outcome = work.send_digest(inventory_settings.load(), summary["run_id"])
-        print(outcome.get("note") or f"digest '{outcome['subject']}' sent to {', '.join(outcome['sent_to'])}")
+        for subject in outcome["subjects"] if outcome["sent_to"] else []:
+            print(f"digest '{subject}' sent to {', '.join(outcome['sent_to'])}")
+        print(outcome.get("note") or outcome.get("waiting") or f"new since the previous digest: {outcome['new_items']}")
         return outcome
 
     digest(evaluate())

@@ -270,7 +270,7 @@ def _spike(digest: Digest, row: dict) -> list:
 
 
 RENDER = {
-    "waste": (["a month", "category", "account", "region", "resource", "detail"], _waste),
+    "waste": (["per month", "category", "account", "region", "resource", "detail"], _waste),
     "open_ingress": (["account", "region", "security group", "ports", "from", "rule description", "used by"],
                      _open_rule),
     "k8s_unhealthy": (["cluster", "problem", "object", "detail", "since"], _unhealthy),
