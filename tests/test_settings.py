@@ -40,6 +40,15 @@ def test_defaults():
     assert settings.type_concurrency == 4
     assert settings.task_retries == 3
     assert settings.retry_delay_seconds == 60.0
+    assert settings.whats_new_email == "quality"
+
+
+def test_whats_new_email_is_one_of_its_choices(monkeypatch):
+    monkeypatch.setenv("INVENTORY_WHATS_NEW_EMAIL", " Daily ")
+    assert load().whats_new_email == "daily"
+    monkeypatch.setenv("INVENTORY_WHATS_NEW_EMAIL", "weekly")
+    with pytest.raises(SettingsError, match="INVENTORY_WHATS_NEW_EMAIL='weekly' must be one of: quality, daily"):
+        load()
 
 
 def test_data_dir_moves_the_local_lake_and_warehouse(monkeypatch, tmp_path):
@@ -117,6 +126,7 @@ def test_empty_values_mean_the_default(monkeypatch):
     ("INVENTORY_LAKE_URI", "gs://bucket/lake"),
     ("INVENTORY_LAKE_URI", "s3://"),
     ("INVENTORY_ALERT_EMAILS", "ops@example.com, oncall"),
+    ("INVENTORY_WHATS_NEW_EMAIL", "hourly"),
     ("INVENTORY_DUMPS_URI", "/var/dumps"),
     ("INVENTORY_WAREHOUSE_MEMORY_LIMIT", "lots"),
     ("INVENTORY_DUMPS_URI", "s3:///prefix"),

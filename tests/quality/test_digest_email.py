@@ -195,13 +195,3 @@ def test_a_send_that_fails_forgets_nothing(warehouse, monkeypatch):
         outcome = run(warehouse, T0 + timedelta(hours=2), "q3")  # the next run tells what the failed one could not
         assert outcome["new_items"] == {"waste": 2, "open_ingress": 1, "k8s_unhealthy": 1, "cost_spike": 1}
         assert len(sink.messages) == 1
-
-
-def test_the_setting_refuses_an_unknown_choice(monkeypatch):
-    monkeypatch.setenv("INVENTORY_WHATS_NEW_EMAIL", "weekly")
-    with pytest.raises(inventory_settings.SettingsError, match="INVENTORY_WHATS_NEW_EMAIL='weekly' must be one of"):
-        inventory_settings.load()
-    monkeypatch.setenv("INVENTORY_WHATS_NEW_EMAIL", " Daily ")
-    assert inventory_settings.load().whats_new_email == "daily"
-    monkeypatch.delenv("INVENTORY_WHATS_NEW_EMAIL")
-    assert inventory_settings.load().whats_new_email == "quality"

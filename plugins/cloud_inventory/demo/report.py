@@ -49,6 +49,9 @@ def print_quality(warehouse: Path, messages: list[EmailMessage], mail_dir: Path,
                  "select status, account_name, region, coalesce(cluster, count(*) || ' resource types') as what, "
                  "min(status_since) as since, any_value(last_error) as last_error from marts.source_freshness "
                  "where status <> 'fresh' group by status, account_name, region, cluster order by 1, 2, 3")
+        _section(con, "Digests of what is new (dq.digests; the first is the baseline)",
+                 "select run_id, digest_at, baseline, current_items, new_items, email_sent, subject from dq.digests "
+                 "order by digest_at")
         _section(con, "Checks (dq.check_results of the last quality run)",
                  "select check_name = 'source_freshness' as freshness, status, count(*) as checks "
                  "from dq.check_results where run_id = (select arg_max(run_id, checked_at) from dq.runs) "

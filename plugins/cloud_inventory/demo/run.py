@@ -5,6 +5,8 @@ last three days applies that day's changes, has the two demo clusters' bastions 
 through the real bastion script (demo/k8s.py; stg-eks falls silent on the last day), and runs
 `airflow dags test` of aws_inventory, k8s_inventory and inventory_marts for that day; then prints,
 per account and resource type, what was captured each day, and what each cluster's dumps held.
+inventory_quality runs on the last two days: its digest records the baseline of what is new, then lists
+what the last day planted (demo/estate.py, demo/k8s.py); the emails land in the demo's mail sink.
 The demo replays past days, so it allows snapshots up to four days old (INVENTORY_MAX_SNAPSHOT_AGE_HOURS);
 real runs keep the default, which refuses to file today's state under an old date.
 """
@@ -61,7 +63,19 @@ def demo_environment(emulator: Emulator, data_dir: Path, mail: SmtpSink) -> dict
     env["INVENTORY_DUMPS_URI"] = DEMO_DUMPS_URI  # in the emulator
     env["INVENTORY_ALERT_EMAILS"] = DEMO_ALERT_EMAIL  # failure emails and the digest go to the demo's mail sink
     env["AIRFLOW_CONN_SMTP_DEFAULT"] = mail.connection_uri()
+    if not env.get("AIRFLOW__API__BASE_URL"):  # the digest's links to the explorer: where `make airflow` serves it
+        env["AIRFLOW__API__BASE_URL"] = demo_base_url(env)
     return env
+
+
+def demo_base_url(environ: dict[str, str]) -> str:
+    """The Airflow UI's address `make airflow` uses (empty when its settings are refused)."""
+    from cloud_inventory.demo.standalone import Refused, airflow_environment  # standalone imports this module
+
+    try:
+        return airflow_environment(inventory_settings.demo_ui(), environ)["AIRFLOW__API__BASE_URL"]
+    except (inventory_settings.SettingsError, Refused):
+        return ""
 
 
 def run_dag(dag_id: str, day: date, env: dict[str, str], log_dir: Path) -> tuple[int, float, Path]:
@@ -135,7 +149,9 @@ def main() -> int:
             if index == DAYS - 1:
                 print("  today dev's role trust is broken: AssumeRole into 333333333333 is denied")
             dag_ids = ["aws_inventory", "k8s_inventory", "inventory_marts"]
-            dag_ids += ["inventory_quality"] if index == DAYS - 1 else []
+            # the quality run (and its digest) on the last two days: the first records what is there as the
+            # baseline of what is new, the last day's digest lists what that day planted
+            dag_ids += ["inventory_quality"] if index >= DAYS - 2 else []
             for dag_id in dag_ids:
                 code, seconds, log_file = run_dag(dag_id, day, env, log_dir)
                 planned = dag_id == "aws_inventory" and code != 0 and only_dev_failed(Lake(str(data_dir / "lake")), day)
