@@ -53,7 +53,7 @@ class Digest:
 
     @property
     def has_news(self) -> bool:
-        return bool(self.whats_new and self.whats_new.has_news(self.news_kinds))
+        return bool(self.whats_new and self.news_kinds and self.whats_new.has_news(self.news_kinds))
 
     @property
     def empty(self) -> bool:
@@ -164,7 +164,7 @@ class Digest:
     def _page(self, page: str) -> str | None:
         return f"{self.explorer}{page}" if self.explorer and page else None
 
-    def _resource(self, text: str, resource_type: str, account_id: str, region: str, resource_id: str) -> Link:
+    def resource_link(self, text: str, resource_type: str, account_id: str, region: str, resource_id: str) -> Link:
         href = resource_url(self.explorer, resource_type, account_id, region, str(resource_id)) \
             if self.explorer and resource_type and account_id and region and resource_id else None
         return Link(text, href)
@@ -236,7 +236,7 @@ def _waste(digest: Digest, row: dict) -> list:
     name = row["resource_name"] or row["resource_id"]
     text = f"{name} ({row['resource_id']})" if row["resource_name"] else str(row["resource_id"])
     return [usd, row["category"], _account(row), row["region"],
-            digest._resource(text, row["resource_type"], row["account_id"], row["region"], row["resource_id"]),
+            digest.resource_link(text, row["resource_type"], row["account_id"], row["region"], row["resource_id"]),
             row["detail"] or ""]
 
 
@@ -244,22 +244,23 @@ def _open_rule(digest: Digest, row: dict) -> list:
     group = f"{row['group_name']} ({row['security_group_id']})" if row["group_name"] else row["security_group_id"]
     used = f"{row['network_interface_count']} interface(s), {row['instance_count']} instance(s)"
     return [_account(row), row["region"],
-            digest._resource(group, "security_group", row["account_id"], row["region"], row["security_group_id"]),
+            digest.resource_link(group, "security_group", row["account_id"], row["region"], row["security_group_id"]),
             f"{row['protocol']} {row['port_range']}", row["cidr"], row["rule_description"] or "", used]
 
 
 def _unhealthy(digest: Digest, row: dict) -> list:
     name = "/".join(part for part in (row["namespace"], row["name"]) if part)
     return [row["cluster"], row["problem"],
-            digest._resource(f"{row['kind']} {name}", row["resource_type"], row["account_id"], row["region"],
+            digest.resource_link(f"{row['kind']} {name}", row["resource_type"], row["account_id"], row["region"],
                              row["resource_id"]),
             row["detail"] or "", _when(row["since"])]
 
 
 def _spike(digest: Digest, row: dict) -> list:
-    linked = row["spike_kind"] == "log_ingestion"
-    resource = digest._resource(str(row["resource_id"]), "log_group" if linked else "", row["account_id"],
-                                row["region"], row["resource_id"]) if linked else Link(str(row["resource_id"]), None)
+    # a log group has a page; a service's spend has none
+    resource = (digest.resource_link(str(row["resource_id"]), "log_group", row["account_id"], row["region"],
+                                     row["resource_id"])
+                if row["spike_kind"] == "log_ingestion" else Link(str(row["resource_id"]), None))
     tie = ""
     if row["cluster"]:
         tie = (f"cluster {row['cluster']}: {row['evicted_pods'] or 0} evicted, "

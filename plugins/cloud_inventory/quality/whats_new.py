@@ -113,8 +113,8 @@ class WhatsNew:
     def current_items(self) -> int:
         return sum(len(rows) for rows in self.current.values())
 
-    def has_news(self, kinds: tuple[str, ...] | None = None) -> bool:
-        return any(self.new.get(kind) for kind in (kinds or tuple(self.new)))
+    def has_news(self, kinds: tuple[str, ...]) -> bool:
+        return any(self.new.get(kind) for kind in kinds)
 
     def waste_totals(self) -> tuple[Decimal, int]:
         """The new waste's dollars per month (priced findings) and how many new findings have no price."""
