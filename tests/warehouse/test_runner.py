@@ -557,3 +557,30 @@ def test_a_changed_file_outside_a_date_folder_redoes_its_source_whole(env, tmp_p
             (date(2026, 11, 20), 1), (None, 1)]  # its file has no date; recorded once, not once per build
     assert modes == ["full", "unchanged", "full"]  # no date of its own to redo: the whole source
     assert query(env / "warehouse.duckdb", "select * from marts.volume_totals") == [(date(2026, 11, 20), 2, 6)]
+
+
+# --- amend: a write outside the models (the digest's state in dq) ------------------------------------------
+
+def test_amend_replaces_the_warehouse_whole_or_leaves_it_as_it_was(tmp_path, monkeypatch):
+    from cloud_inventory.warehouse.runner import amend
+
+    monkeypatch.setenv("INVENTORY_WAREHOUSE_PATH", str(tmp_path / "warehouse.duckdb"))
+    settings = inventory_settings.load()
+    with pytest.raises(ModelError, match="no warehouse at"):
+        amend(settings, lambda con: None)
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute("create schema dq; create table dq.notes (note varchar); insert into dq.notes values ('old')")
+    reader = duckdb.connect(str(settings.warehouse_path), read_only=True)  # an analyst with the file open
+    amend(settings, lambda con: con.execute("insert into dq.notes values ('new')"))
+    assert reader.execute("select * from dq.notes").fetchall() == [("old",)]  # still reads the file it opened
+    reader.close()
+
+    def half_then_fail(con):
+        con.execute("delete from dq.notes")
+        raise RuntimeError("the write failed half way")
+
+    with pytest.raises(RuntimeError, match="half way"):
+        amend(settings, half_then_fail)
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        assert con.execute("select * from dq.notes order by all").fetchall() == [("new",), ("old",)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["warehouse.duckdb", "warehouse.duckdb.lock"]
