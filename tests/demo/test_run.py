@@ -42,3 +42,13 @@ def test_it_says_when_the_explorer_would_read_another_warehouse(environ):
         "explore it in the browser: unset INVENTORY_WAREHOUSE_PATH (the explorer would read /srv/other.duckdb), "
         "run `make airflow` and open http://127.0.0.1:8080/inventory/")
     assert "unset" not in explorer_note(WAREHOUSE, {**environ, "INVENTORY_WAREHOUSE_PATH": str(WAREHOUSE)})
+
+
+def test_the_demo_digest_links_to_where_make_airflow_serves_the_explorer(environ, monkeypatch):
+    from cloud_inventory.demo.run import demo_base_url
+
+    assert demo_base_url(environ) == "http://127.0.0.1:8080"
+    monkeypatch.setenv("AIRFLOW_PORT", "9090")
+    assert demo_base_url(environ) == "http://127.0.0.1:9090"
+    monkeypatch.setenv("AIRFLOW_PORT", "not-a-port")
+    assert demo_base_url(environ) == ""  # make airflow would refuse: no links rather than wrong ones

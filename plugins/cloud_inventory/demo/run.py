@@ -208,7 +208,8 @@ def print_dumps(lake: Lake) -> None:
 
 def _describe_changes(changes: dict) -> str:
     parts = [f"{key}: {', '.join(value) if isinstance(value, list) else value}" for key, value in changes.items()
-             if key in ("resized", "ingress_added", "volume_deleted", "launched", "terminated", "retagged")]
+             if key in ("resized", "ingress_added", "volume_deleted", "volume_created", "launched", "terminated",
+                        "retagged")]
     return " (" + "; ".join(parts) + ")" if parts else ""
 
 
