@@ -131,31 +131,32 @@ def send_digest(settings: Settings, run_id: str) -> dict:
                "failed_checks": len(digest.failed_checks), "whats_new": settings.whats_new_email,
                "new_items": {kind: len(rows) for kind, rows in found.new.items() if rows},
                "baseline": found.baseline, "skipped": found.skipped}
-    emails: list[tuple[str, Digest]] = []
+    digest.explorer = explorer
+    emails: list[Digest] = []
     news_sent = False
     if daily:
         if digest.has_quality:
-            emails.append(("quality", digest))
+            emails.append(digest)
         alone = Digest(whats_new=found, news_kinds=NEWS_ALONE, explorer=explorer)
         if alone.has_news and found.last_email_day == checked_at.date():
             outcome["waiting"] = f"what is new waits for tomorrow: its email of {found.last_email_day} went out"
         elif alone.has_news:
-            emails.append(("what is new", alone))
+            emails.append(alone)
     else:
-        digest.whats_new, digest.news_kinds, digest.explorer = found, NEWS_IN_QUALITY_EMAIL, explorer
+        digest.whats_new, digest.news_kinds = found, NEWS_IN_QUALITY_EMAIL
         if not digest.empty:
-            emails.append(("quality", digest))
+            emails.append(digest)
     notes = []
     if not emails:
         notes.append("all sources fresh, nothing quarantined, every check passed, nothing new: no email")
     elif not settings.alert_emails:
         notes.append("INVENTORY_ALERT_EMAILS is empty: digest not sent")
     else:
-        for _, email in emails:
-            send(email.message(list(settings.alert_emails), settings.alert_from, checked_at, docs))
-            news_sent = news_sent or email.whats_new is not None
+        for each in emails:
+            send(each.message(list(settings.alert_emails), settings.alert_from, checked_at, docs))
+            news_sent = news_sent or each.whats_new is not None
         outcome["sent_to"] = list(settings.alert_emails)
-    subjects = [email.subject() for _, email in emails]
+    subjects = [each.subject() for each in emails]
     outcome["subject"] = "; ".join(subjects) or None
     outcome["subjects"] = subjects
     if news_sent or found.baseline:
