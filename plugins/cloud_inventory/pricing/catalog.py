@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# The calls aws_prices makes with the read-only role (of the accounts file's first account), for iam.py.
+API_OPERATIONS = (("pricing", "get_products"),)
 API_UNITS = {"Hrs": "hour", "GB-Mo": "GB-month", "IOPS-Mo": "IOPS-month", "GiBps-mo": "MBps-month", "GB": "GB"}
 UNIT_FACTORS = {"GiBps-mo": 1 / 1024}
 
