@@ -3,7 +3,8 @@
 Starts the AWS emulator on a free loopback port, seeds the demo estate, and for each of the
 last three days applies that day's changes, has the two demo clusters' bastions upload their dumps
 through the real bastion script (demo/k8s.py; stg-eks falls silent on the last day), and runs
-`airflow dags test` of aws_inventory, k8s_inventory and inventory_marts for that day; then prints,
+`airflow dags test` of aws_inventory, k8s_inventory, aws_prices (first and last day: the emulator serves the
+Price List API) and inventory_marts for that day; then prints,
 per account and resource type, what was captured each day, and what each cluster's dumps held.
 The demo replays past days, so it allows snapshots up to four days old (INVENTORY_MAX_SNAPSHOT_AGE_HOURS);
 real runs keep the default, which refuses to file today's state under an old date.
@@ -134,7 +135,10 @@ def main() -> int:
             emulator.set_faults(faults_for_day(index))
             if index == DAYS - 1:
                 print("  today dev's role trust is broken: AssumeRole into 333333333333 is denied")
-            dag_ids = ["aws_inventory", "k8s_inventory", "inventory_marts"]
+            # prices from the (emulated) Price List API: on the first day, as the monthly run would, and on
+            # the last, on demand after the estate changed; always before the marts that read them
+            dag_ids = ["aws_inventory", "k8s_inventory"] + (["aws_prices"] if index in (0, DAYS - 1) else [])
+            dag_ids += ["inventory_marts"]
             dag_ids += ["inventory_quality"] if index == DAYS - 1 else []
             for dag_id in dag_ids:
                 code, seconds, log_file = run_dag(dag_id, day, env, log_dir)
@@ -153,6 +157,7 @@ def main() -> int:
     print(f"\nwarehouse: {warehouse}   (.venv/bin/python -m cloud_inventory find <ip or name>; changes <id or name>; sql \"...\")")
     print(explorer_note(warehouse, dict(os.environ)))
     report.print_marts(warehouse)
+    report.print_prices(warehouse)
     report.print_quality(warehouse, messages, mail_dir, data_dir / "quality" / "data_docs" / "index.html")
     return 1 if failures else 0
 
