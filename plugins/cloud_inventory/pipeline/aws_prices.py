@@ -1,4 +1,4 @@
-"""aws_prices' work: ask the Price List Query API for every price key the lake's latest snapshots call for and
+"""aws_prices' work: ask the Price List Query API for every price key the lake's recent snapshots call for and
 write the answers, dated, to the lake (pricing/dataset.py).
 
 get: `get_products` (paginated, at most MAX_PAGES pages per query) through the session machinery of
@@ -28,6 +28,7 @@ from cloud_inventory.settings import Settings
 
 PRICING_REGION = "us-east-1"  # the Price List Query API answers in us-east-1 (and a few others) for every region
 PAGE_SIZE = 100  # the API's largest page
+SUMMARY_LINES = 200
 MAX_PAGES = 10  # a query matching more than 1,000 products is too broad to be one price: refused, not read
 
 log = logging.getLogger(__name__)
@@ -136,16 +137,17 @@ def run(settings: Settings, snapshot_date: date, client=None) -> dict:
     counts: dict[str, int] = {}
     for row in rows:
         counts[row["status"]] = counts.get(row["status"], 0) + 1
+    # the lists are bounded: the summary travels as an XCom; the lake has every row
     return {"snapshot_date": snapshot_date.isoformat(), "keys": len(rows), "counts": counts,
             "errors": [f"{row['price_key']} in {row['region']}: {row['reason']}" for row in rows
-                       if row["status"] == "error"],
+                       if row["status"] == "error"][:SUMMARY_LINES],
             "unpriced": [f"{row['price_key']} in {row['region']}: {row['reason']}" for row in rows
-                         if row["status"] in ("not_in_price_list", "unpriceable")]}
+                         if row["status"] in ("not_in_price_list", "unpriceable")][:SUMMARY_LINES]}
 
 
 def format_summary(summary: dict) -> str:
     counts = ", ".join(f"{count} {status}" for status, count in sorted(summary["counts"].items()))
     lines = [f"prices of {summary['snapshot_date']}: {summary['keys']} price keys asked ({counts or 'none'})"]
-    lines += [f"  no price: {line}" for line in summary["unpriced"][:200]]
-    lines += [f"  ERROR: {line}" for line in summary["errors"][:200]]
+    lines += [f"  no price: {line}" for line in summary["unpriced"]]
+    lines += [f"  ERROR: {line}" for line in summary["errors"]]
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""The price keys the inventory calls for: read from the lake's latest snapshot of each dataset.
+"""The price keys the inventory calls for: read from the lake's last week of snapshots of each dataset.
 
 Exactly what the inventory holds, per region: every EC2 (instance type, operating system, tenancy) and, for
 rightsizing, the smaller sizes of the same family; every RDS (class, engine, deployment) and its family's smaller
@@ -10,13 +10,13 @@ groups are. The EC2 operating-system part is computed as int_waste__instance_fin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-
 from cloud_inventory.lake import Lake
 from cloud_inventory.pricing.catalog import EBS_IOPS_USAGE, smaller_sizes
 from cloud_inventory.warehouse import sources as lake_sources
 
-# resource type -> SQL over `source` (its latest snapshot) giving (region, price_key, family_of) rows;
+# A week of snapshots, not only the latest: an account that failed today still has its prices asked.
+RECENT_DAYS = 7
+# resource type -> SQL over `source` (its recent snapshots) giving (region, price_key, family_of) rows;
 # family_of: the key's instance type / class when smaller sizes are wanted too
 _NEEDS = {
     "ec2_instance": """
@@ -59,13 +59,13 @@ class Need:
     smaller: tuple[str, ...] = ()  # price keys of the smaller sizes, largest first (ask until one is priced)
 
 
-def latest_files(lake: Lake, resource_type: str) -> tuple[date | None, list[str]]:
+def recent_files(lake: Lake, resource_type: str, days: int = RECENT_DAYS) -> list[str]:
+    """The dataset's files of the `days` days up to its latest snapshot date."""
     source = lake_sources.lake_sources()[f"lake_aws_{resource_type}"]
     survey = lake_sources.survey(lake, source)
     dates = sorted(day for day in survey.entries if day is not None)
-    if not dates:
-        return None, []
-    return dates[-1], [f.path for f in lake_sources.list_files(lake, source, survey.entries[dates[-1]], dates[-1])]
+    recent = [day for day in dates if dates and (dates[-1] - day).days < days]
+    return [f.path for day in recent for f in lake_sources.list_files(lake, source, survey.entries[day], day)]
 
 
 def _with_smaller(price_key: str, family_of: str | None) -> tuple[str, ...]:
@@ -76,14 +76,14 @@ def _with_smaller(price_key: str, family_of: str | None) -> tuple[str, ...]:
 
 
 def needs_from_lake(lake: Lake) -> list[Need]:
-    """Every (price key, region) the lake's latest snapshots call for, sorted."""
+    """Every (price key, region) the lake's recent snapshots call for, sorted."""
     import duckdb
 
     found: dict[tuple[str, str], Need] = {}
     con = duckdb.connect()
     try:
         for resource_type, sql in _NEEDS.items():
-            _, files = latest_files(lake, resource_type)
+            files = recent_files(lake, resource_type)
             if not files:
                 continue
             if lake.is_s3:
