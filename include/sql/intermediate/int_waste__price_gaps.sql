@@ -2,7 +2,7 @@
 -- (the product or the whole region is missing), not priceable by list price (spot, Dedicated Hosts, Aurora
 -- members, Oracle licences), or the query failed. One row per key and region whose latest answer had no price.
 with api_prices as (
-    select * from staging.stg_aws_pricing__prices
+    select * from staging.stg_pricing__aws_prices
 ),
 
 latest as (

@@ -5,7 +5,7 @@
 -- Three sources, merged by precedence for each day (highest wins; among equals, the latest effective date):
 --   3 'seed_override'  include/config/seeds/price_overrides.csv: explicit offline overrides (negotiated
 --                      prices, corrections), which win over the API from their effective_date on
---   2 'price_list_api' the aws_prices DAG's answers (staging.stg_aws_pricing__prices): each product's on-demand
+--   2 'price_list_api' the aws_prices DAG's answers (staging.stg_pricing__aws_prices): each product's on-demand
 --                      price from its term's effective date; asked again, the latest asking's answer counts
 --   1 'seed'           include/config/seeds/prices.csv: the demo's and offline fallback where the API gave nothing
 -- price_source says which one each row came from.
@@ -18,7 +18,7 @@ overrides as (
 ),
 
 api_prices as (
-    select * from staging.stg_aws_pricing__prices
+    select * from staging.stg_pricing__aws_prices
 ),
 
 seeded as (

@@ -2,7 +2,8 @@
 write the answers, dated, to the lake (pricing/dataset.py).
 
 get: `get_products` (paginated, at most MAX_PAGES pages per query) through the session machinery of
-aws/sessions.py, as the first account of the accounts file, at the API's us-east-1 endpoint; transform:
+aws/sessions.py, as the first account of the accounts file (with organizations only: the worker's own
+credentials), at the API's us-east-1 endpoint; transform:
 pricing/parse.py and the query's usage type; write: the lake writer (a rerun replaces the date whole).
 A query that fails is recorded with its error and the others go on; earlier dates' prices stay in the lake,
 so a failed month never reads as "no price".
@@ -39,11 +40,15 @@ class TooManyProducts(RuntimeError):
 
 
 def pricing_client(settings: Settings):
-    """A pricing client acting as the accounts file's first account (any account may read list prices)."""
+    """A pricing client acting as the accounts file's first account (any account may read list prices); with
+    organizations only, as the worker's own credentials."""
     config = load_accounts(settings.accounts_file)
-    if not config.accounts:
-        raise ValueError(f"{settings.accounts_file}: lists no account to read the Price List API as")
-    session = account_session(config.accounts[0], PRICING_REGION, settings)
+    if config.accounts:
+        session = account_session(config.accounts[0], PRICING_REGION, settings)
+    else:
+        import boto3
+
+        session = boto3.Session(region_name=PRICING_REGION)
     return session.client("pricing", region_name=PRICING_REGION, config=client_config(settings))
 
 

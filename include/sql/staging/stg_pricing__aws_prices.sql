@@ -2,7 +2,7 @@
 -- its list price from the Price List API (usd per unit; SKU, effective date, publication date) or, usd null,
 -- the status (not_in_price_list, unpriceable, error) and the reason.
 with source as (
-    select * from lake_aws_pricing
+    select * from lake_pricing_aws
 ),
 
 renamed as (
