@@ -3,15 +3,14 @@ write the answers, dated, to the lake (pricing/dataset.py).
 
 get: `get_products` (paginated, at most MAX_PAGES pages per query) through the session machinery of
 aws/sessions.py, as the first account of the accounts file (with organizations only: the worker's own
-credentials), at the API's us-east-1 endpoint; transform:
-pricing/parse.py and the query's usage type; write: the lake writer (a rerun replaces the date whole).
+credentials), at the API's us-east-1 endpoint; transform: pricing/parse.py and the query's usage type;
+write: the lake writer (a rerun replaces the date whole).
 A query that fails is recorded with its error and the others go on; earlier dates' prices stay in the lake,
 so a failed month never reads as "no price".
 """
 from __future__ import annotations
 
 import json
-import logging
 from datetime import date, datetime, timezone
 from typing import Any, Iterable
 
@@ -29,10 +28,8 @@ from cloud_inventory.settings import Settings
 
 PRICING_REGION = "us-east-1"  # the Price List Query API answers in us-east-1 (and a few others) for every region
 PAGE_SIZE = 100  # the API's largest page
-SUMMARY_LINES = 200
 MAX_PAGES = 10  # a query matching more than 1,000 products is too broad to be one price: refused, not read
-
-log = logging.getLogger(__name__)
+SUMMARY_LINES = 200  # lines of each list in the run's summary (an XCom); the lake has every row
 
 
 class TooManyProducts(RuntimeError):
@@ -57,7 +54,7 @@ def get_products(client, query: PriceQuery, max_pages: int = MAX_PAGES, page_siz
     entries: list[str] = []
     kwargs: dict[str, Any] = {"ServiceCode": query.service_code, "Filters": query.api_filters(),
                               "FormatVersion": "aws_v1", "MaxResults": page_size}
-    for page in range(max_pages):
+    for _ in range(max_pages):
         response = client.get_products(**kwargs)
         entries.extend(response.get("PriceList") or [])
         if not response.get("NextToken"):
@@ -142,7 +139,6 @@ def run(settings: Settings, snapshot_date: date, client=None) -> dict:
     counts: dict[str, int] = {}
     for row in rows:
         counts[row["status"]] = counts.get(row["status"], 0) + 1
-    # the lists are bounded: the summary travels as an XCom; the lake has every row
     return {"snapshot_date": snapshot_date.isoformat(), "keys": len(rows), "counts": counts,
             "errors": [f"{row['price_key']} in {row['region']}: {row['reason']}" for row in rows
                        if row["status"] == "error"][:SUMMARY_LINES],
