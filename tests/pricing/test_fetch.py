@@ -73,3 +73,27 @@ def test_a_query_matching_too_many_products_is_refused_not_read(client):
     broad = type(broad)(broad.price_key, broad.region, broad.service_code, (), None, broad.api_unit)
     with pytest.raises(aws_prices.TooManyProducts, match="more than 20 products match ec2:t3.micro:linux"):
         aws_prices.get_products(client, broad, max_pages=2, page_size=10)
+
+
+def test_the_client_acts_as_the_first_account_or_with_organizations_only_as_the_worker(emulator, monkeypatch,
+                                                                                      tmp_path):
+    from cloud_inventory import settings as inventory_settings
+
+    from . import estate
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.url)
+    monkeypatch.setenv("INVENTORY_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("INVENTORY_ACCOUNTS_FILE", str(estate.accounts_file(tmp_path / "accounts.yaml")))
+    client = aws_prices.pricing_client(inventory_settings.load())
+    assert client.meta.region_name == "us-east-1"
+    assert client._request_signer._credentials.access_key != "testing"  # the assumed role's, not the worker's
+    assert aws_prices.ask(client, query_for("nat:hour", "us-west-2"))["usd"] == 0.045
+
+    (tmp_path / "org.yaml").write_text('organizations:\n  - management_account_id: "999999999999"\n'
+                                       "    name: main-org\n    role_name: OrganizationsReadOnly\n    external_id: org-x\n"
+                                       "    member_role_name: InventoryReadOnly\n    member_external_id: org-x\n"
+                                       "    regions: [us-west-2]\n")
+    monkeypatch.setenv("INVENTORY_ACCOUNTS_FILE", str(tmp_path / "org.yaml"))
+    client = aws_prices.pricing_client(inventory_settings.load())
+    assert client._request_signer._credentials.access_key == "testing"
+    assert aws_prices.ask(client, query_for("nat:hour", "us-west-2"))["usd"] == 0.045
