@@ -1,4 +1,4 @@
-"""inventory_marts: the DuckDB warehouse, rebuilt from the lake whenever either lake Asset updates.
+"""inventory_marts: the DuckDB warehouse, rebuilt from the lake whenever a lake Asset (AWS, Kubernetes, prices) updates.
 
 build: every model of include/sql/ (staging -> intermediate -> marts, in the order their references
 give) into a new warehouse file that replaces the old one atomically; marks the warehouse Asset with what
@@ -14,7 +14,7 @@ from airflow.sdk import Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
 from cloud_inventory import settings as inventory_settings
-from cloud_inventory.assets import LAKE_AWS, LAKE_K8S, WAREHOUSE
+from cloud_inventory.assets import LAKE_AWS, LAKE_K8S, LAKE_PRICES, WAREHOUSE
 from cloud_inventory.notifications import on_failure
 
 SETTINGS = inventory_settings.load()
@@ -22,7 +22,7 @@ SETTINGS = inventory_settings.load()
 
 @dag(
     dag_id="inventory_marts",
-    schedule=(LAKE_AWS | LAKE_K8S),
+    schedule=(LAKE_AWS | LAKE_K8S | LAKE_PRICES),
     start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
     catchup=False,
     max_active_runs=1,  # one writer of the warehouse

@@ -51,9 +51,10 @@ def airflow_db() -> Path:
 # Three days of the demo estate and its two clusters in a lake, built once per test session the way
 # `make demo` builds it, without the scheduler: each day the estate changes (estate.seed), the clusters'
 # bastions upload through the real script (stg-eks silent on the last day), every (account, region) and
-# the global types are extracted with that day's snapshot date, and the dumps are ingested. dev's
-# SageMaker is always denied; on the last day dev's role cannot be assumed at all, so all of dev is
-# `failed` that day (its resources must show stale, not deleted).
+# the global types are extracted with that day's snapshot date, the dumps are ingested, and (first and last
+# day) the prices are asked from the emulator's Price List API. dev's SageMaker is always denied; on the
+# last day dev's role cannot be assumed at all, so all of dev is `failed` that day (its resources must
+# show stale, not deleted).
 DEMO_ACCOUNTS = PROJECT_ROOT / "include" / "config" / "accounts.demo.yaml"
 DAYS = 3
 DUMPS_URI = "s3://warehouse-test-dumps/dumps"
@@ -122,6 +123,7 @@ def _build_demo_world(days: list, env: dict, changes: list):
     from cloud_inventory.demo.emulator import Emulator
     from cloud_inventory.demo.run import faults_for_day
     from cloud_inventory.lake import Lake
+    from cloud_inventory.pipeline import aws_prices
     from cloud_inventory.pipeline.k8s_inventory import configured_clusters, ingest_cluster
 
     with Emulator() as emulator, pytest.MonkeyPatch.context() as patch:
@@ -141,6 +143,8 @@ def _build_demo_world(days: list, env: dict, changes: list):
                 for region in (*account.regions, GLOBAL):
                     extract_pair(account, region, settings, lake, day, f"demo-world-{day}")
             emulator.set_faults([])
+            if index in (0, DAYS - 1):  # as `make demo`: prices from the emulator's Price List API
+                aws_prices.run(settings, day)
             for cluster in configured_clusters(settings):
                 ingest_cluster(cluster, settings, f"demo-world-{day}")
         return lake, _seeded_in_sources(emulator.url)

@@ -47,9 +47,9 @@ def test_readonly_policy_grants_exactly_what_the_registry_calls(readonly_policy)
     assert drift.ok, f"{iam.READONLY_POLICY_FILE} drifted from the registry: {drift}"
 
 
-def test_required_actions_are_every_entry_call_plus_region_discovery():
+def test_required_actions_are_every_entry_call_plus_region_discovery_and_the_price_list():
     expected = {iam_action(service, operation) for entry in REGISTRY for service, operation in entry.api_operations()}
-    expected.add("ec2:DescribeRegions")
+    expected |= {"ec2:DescribeRegions", "pricing:GetProducts"}
     assert iam.required_actions() == sorted(expected)
     assert all(ACTION_NAME.match(action) for action in expected), expected
 

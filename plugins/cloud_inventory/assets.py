@@ -7,3 +7,4 @@ from airflow.sdk import Asset
 LAKE_AWS = Asset(name="cloud_inventory_lake_aws")
 LAKE_K8S = Asset(name="cloud_inventory_lake_k8s")
 WAREHOUSE = Asset(name="cloud_inventory_warehouse")
+LAKE_PRICES = Asset(name="cloud_inventory_lake_prices")

@@ -2,9 +2,9 @@
 
 The read-only role's policy must list exactly what the extractor calls: every registry entry's
 `api_operations()` through `iam_action`, plus the planning calls the pipeline makes with the same
-role (region discovery). `policy_drift` compares a policy document with that set, so a new registry
-entry without its action (or a stale action left behind) fails the tests instead of failing in an
-account at 3 a.m.
+role (region discovery) and the aws_prices DAG's `pricing:GetProducts`. `policy_drift` compares a
+policy document with that set, so a new registry entry without its action (or a stale action left
+behind) fails the tests instead of failing in an account at 3 a.m.
 
     python -m cloud_inventory.iam            # prints the permission policy the registry needs
     python -m cloud_inventory.iam --check    # exit 1 (and say what differs) if include/iam/ has drifted
@@ -62,9 +62,17 @@ def registry_actions(registry: Iterable | None = None) -> list[str]:
     return sorted({iam_action(service, operation) for entry in entries for service, operation in entry.api_operations()})
 
 
+def pricing_actions() -> list[str]:
+    """The aws_prices DAG's calls (pricing/catalog.py API_OPERATIONS), made with the same read-only role."""
+    from cloud_inventory.aws.registry import iam_action
+    from cloud_inventory.pricing.catalog import API_OPERATIONS
+
+    return sorted({iam_action(service, operation) for service, operation in API_OPERATIONS})
+
+
 def required_actions(registry: Iterable | None = None) -> list[str]:
-    """Everything the read-only member role must allow: the registry's actions plus planning."""
-    return sorted(set(registry_actions(registry)) | set(PLANNING_ACTIONS))
+    """Everything the read-only member role must allow: the registry's actions, planning and the price list."""
+    return sorted(set(registry_actions(registry)) | set(PLANNING_ACTIONS) | set(pricing_actions()))
 
 
 def _as_list(value: Any) -> list:

@@ -42,12 +42,19 @@ def test_k8s_inventory_shape(dagbag):
     assert dag.get_task("report").trigger_rule == "all_done"
 
 
-def test_inventory_marts_runs_when_either_lake_updates_and_marks_the_warehouse(dagbag):
+def test_inventory_marts_runs_when_a_lake_updates_and_marks_the_warehouse(dagbag):
     dag = dagbag.get_dag("inventory_marts")
     assert dag is not None and set(dag.task_ids) == {"build"}
     assert {asset.name for asset in dag.timetable.asset_condition.objects} == {
-        "cloud_inventory_lake_aws", "cloud_inventory_lake_k8s"}
+        "cloud_inventory_lake_aws", "cloud_inventory_lake_k8s", "cloud_inventory_lake_prices"}
     assert dag.get_task("build").outlets[0].name == "cloud_inventory_warehouse"
+
+
+def test_aws_prices_runs_monthly_and_marks_the_prices_lake(dagbag):
+    dag = dagbag.get_dag("aws_prices")
+    assert dag is not None and set(dag.task_ids) == {"fetch", "report"}
+    assert dag.schedule == "@monthly" and dag.max_active_runs == 1
+    assert dag.get_task("fetch").outlets[0].name == "cloud_inventory_lake_prices"
 
 
 def test_inventory_quality_runs_hourly_and_when_the_warehouse_updates(dagbag):
@@ -60,7 +67,7 @@ def test_inventory_quality_runs_hourly_and_when_the_warehouse_updates(dagbag):
 def test_every_dag_emails_on_failure_when_addresses_are_set(monkeypatch):
     monkeypatch.setenv("INVENTORY_ALERT_EMAILS", "oncall@example.com")
     bag = DagBag(dag_folder=str(DAGS))
-    assert set(bag.dag_ids) == {"aws_inventory", "k8s_inventory", "inventory_marts", "inventory_quality"}
+    assert set(bag.dag_ids) == {"aws_inventory", "aws_prices", "k8s_inventory", "inventory_marts", "inventory_quality"}
     for dag in bag.dags.values():
         for task in dag.tasks:
             assert [type(callback).__name__ for callback in task.on_failure_callback] == ["FailureEmail"], task

@@ -15,6 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from cloud_inventory.demo import estate
@@ -229,25 +231,40 @@ def test_summary_totals_are_the_sums_of_the_waste_rows(con, waste):
 
 def test_an_unknown_price_is_null_and_flagged_and_prices_follow_their_dates(built, waste, tmp_path):
     as_of = built["world"]["days"][-1]
+    missing = {("ec2:m5.xlarge:linux", US), ("vpc:public-ipv4", EU)}
+    # neither source prices the two keys: not the seed, not the Price List answers in (a copy of) the lake
+    lake = tmp_path / "lake"
+    shutil.copytree(Path(built["world"]["env"]["INVENTORY_DATA_DIR"]) / "lake", lake)
+    answers = sorted((lake / "raw" / "aws_pricing" / "prices").glob("dt=*/part-0.parquet"))
+    assert answers
+    for path in answers:
+        table = pq.read_table(path)
+        kept = [row for row in table.to_pylist() if (row["price_key"], row["region"]) not in missing]
+        assert len(kept) == table.num_rows - 2
+        pq.write_table(pa.Table.from_pylist(kept, schema=table.schema), path)
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS, seeds)
     with open(SEEDS / "prices.csv", newline="") as f:
         reader = csv.DictReader(f)
         fields, table = reader.fieldnames, list(reader)
-    kept = [r for r in table if (r["price_key"], r["region"]) not in {("ec2:m5.xlarge:linux", US),
-                                                                      ("vpc:public-ipv4", EU)}]
+    kept = [r for r in table if (r["price_key"], r["region"]) not in missing]
     assert len(kept) == len(table) - 2
-    later = {"service": "elb", "region": US, "unit": "hour", "source": "test", "note": "test"}
-    kept += [{**later, "price_key": "elb:application", "usd": "0.03", "effective_date": str(as_of)},
-             {**later, "price_key": "elb:network", "usd": "9", "effective_date": str(as_of)},
-             {**later, "price_key": "ebs:gp2:storage", "unit": "GB-month", "usd": "9",
-              "effective_date": str(as_of + timedelta(days=1))}]
     with open(seeds / "prices.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
         writer.writerows(kept)
+    # later prices, as overrides (they win over the Price List from their date on)
+    later = {"service": "elb", "region": US, "unit": "hour", "source": "test", "note": "test"}
+    with open(seeds / "price_overrides.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows([{**later, "price_key": "elb:application", "usd": "0.03", "effective_date": str(as_of)},
+                          {**later, "price_key": "elb:network", "usd": "9", "effective_date": str(as_of)},
+                          {**later, "price_key": "ebs:gp2:storage", "unit": "GB-month", "usd": "9",
+                           "effective_date": str(as_of + timedelta(days=1))}])
 
-    result = build_world(built["world"], tmp_path, *MODELS, seeds_dir=seeds)
+    world = {**built["world"], "env": {**built["world"]["env"], "INVENTORY_LAKE_URI": str(lake)}}
+    result = build_world(world, tmp_path, *MODELS, seeds_dir=seeds)
     with duckdb.connect(str(result.warehouse), read_only=True) as other:
         changed = by_key(rows(other, "select * from marts.waste"))
         summary = {(r["account_id"], r["category"]): r for r in rows(other, "select * from marts.waste_summary")}
@@ -259,10 +276,12 @@ def test_an_unknown_price_is_null_and_flagged_and_prices_follow_their_dates(buil
         if key in unknown:
             assert row["est_monthly_usd"] is None and row["price_known"] is False, key
             assert row["unpriced_price_keys"] == [unknown[key]] and "no price" in row["cost_breakdown"]
+            assert row["unpriced_reason"] == f"no price for {unknown[key]} in {key[2]} per hour"
         elif key[0] == "idle_load_balancer":  # a price effective on the as-of date replaces the older one
             assert row["est_monthly_usd"] == cents(threshold("hours_per_month") * Decimal("0.03")), key
         else:  # a price effective only after the as-of date does not apply yet
             assert row["est_monthly_usd"] == before[key]["est_monthly_usd"] and row["price_known"], key
+            assert row["unpriced_reason"] is None
     assert summary[(PROD, "idle_instance")]["unpriced_resources"] == 1
     assert summary[(PROD, "idle_instance")]["est_monthly_usd"] == before[("idle_instance", PROD, US, "prod-bastion")][
         "est_monthly_usd"]

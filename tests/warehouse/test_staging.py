@@ -25,6 +25,7 @@ from cloud_inventory.aws.registry import BY_NAME, types_for
 from cloud_inventory.aws.transform import AWS_SCHEMA, to_row
 from cloud_inventory.demo.emulator import Emulator
 from cloud_inventory.lake import Lake
+from cloud_inventory.pipeline import aws_prices
 from cloud_inventory.pipeline.k8s_inventory import configured_clusters, ingest_cluster
 from cloud_inventory.warehouse.models import discover
 from cloud_inventory.warehouse.runner import build
@@ -47,7 +48,8 @@ RECORDED = {
     "route53_record": ("route53.ListResourceRecordSets.json", None, "ZRECORDED"),
     "ssm_managed_instance": ("ssm.DescribeInstanceInformation.json", None, None),
 }
-PREFIXES = {"lake_aws_": "stg_aws__", "lake_k8s_": "stg_k8s__", "lake_manifest_": "stg_manifest__"}
+PREFIXES = {"lake_aws_": "stg_aws__", "lake_k8s_": "stg_k8s__", "lake_manifest_": "stg_manifest__",
+            "lake_pricing_": "stg_pricing__"}
 
 
 def staging_only(root: Path) -> Path:
@@ -93,6 +95,7 @@ def world(tmp_path_factory):
             for region in (*account.regions, GLOBAL):
                 extract_pair(account, region, settings, lake, day, "staging-test")
         write_recorded(lake, day, now)
+        aws_prices.run(settings, day)  # the emulator's Price List answers
 
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="staging-test-dumps")

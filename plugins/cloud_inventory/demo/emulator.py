@@ -24,6 +24,8 @@ and moto does not offer:
   ``elbv2:DescribeLoadBalancers``, ``cloudwatch:GetMetricData``, ``s3:ListBuckets``);
 * **a gap filler for ``ssm:DescribeInstanceInformation``** (moto does not implement it), answered
   from moto's in-process EC2 backend: every running instance tagged ``SSMManaged=true``;
+* **the Price List Query API** (``pricing:GetProducts``, which moto lacks), answered from
+  ``price_list.py``'s products in the real response shape (TERM_MATCH filters, pagination);
 * **``ec2:DescribeSnapshots`` ``OwnerIds``**, which moto ignores, is translated into the
   ``owner-id`` filter moto supports (``self`` = the caller's account);
 * **backdating** (``POST /_emulator/backdate``), a demo-only hook moto has no API for: moves an EC2
@@ -648,9 +650,28 @@ class EmulatorApp:
             start_response("200 OK", [("Content-Type", "application/x-amz-json-1.1"),
                                       ("x-amzn-RequestId", str(uuid.uuid4())), ("Content-Length", str(len(body)))])
             return [body]
+        if info.service == "pricing" and info.action == "GetProducts":
+            return self._price_list(start_response, info)
         if info.client == "ec2" and info.action == "DescribeSnapshots":
             rewrite_snapshot_owner_ids(environ, info)
         return self.moto_app(environ, start_response)
+
+    def _price_list(self, start_response: Callable[..., Any], info: RequestInfo) -> Iterable[bytes]:
+        from cloud_inventory.demo.price_list import get_products
+
+        try:
+            request = json.loads(info.body or b"{}")
+        except ValueError:
+            request = {}
+        code, payload = get_products(request if isinstance(request, dict) else {})
+        if code != 200:
+            status, headers, body = error_response(info, payload["__type"], payload["Message"], code)
+            start_response(status, headers)
+            return [body]
+        body = json.dumps(payload).encode()
+        start_response("200 OK", [("Content-Type", "application/x-amz-json-1.1"),
+                                  ("x-amzn-RequestId", str(uuid.uuid4())), ("Content-Length", str(len(body)))])
+        return [body]
 
     def _control(self, environ: dict[str, Any], start_response: Callable[..., Any], path: str) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")

@@ -41,6 +41,18 @@ def print_marts(warehouse: Path) -> None:
                  "and change_kind not in ('created', 'deleted') order by 1, 2, 3, 4")
 
 
+def print_prices(warehouse: Path) -> None:
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        _section(con, "Prices in effect, by source (intermediate.int_waste__prices: Price List API over the seed)",
+                 "select region, price_source, count(*) as prices, min(valid_from) as oldest, max(valid_from) as newest "
+                 "from intermediate.int_waste__prices where valid_to is null group by all order by all")
+        _section(con, "Findings without a price, and why (marts.waste)",
+                 "select category, account_name, region, resource_name, unpriced_reason from marts.waste "
+                 "where not price_known order by all")
+
+
 def print_quality(warehouse: Path, messages: list[EmailMessage], mail_dir: Path, data_docs: Path) -> None:
     import duckdb
 

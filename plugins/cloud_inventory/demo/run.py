@@ -3,7 +3,8 @@
 Starts the AWS emulator on a free loopback port, seeds the demo estate, and for each of the
 last three days applies that day's changes, has the two demo clusters' bastions upload their dumps
 through the real bastion script (demo/k8s.py; stg-eks falls silent on the last day), and runs
-`airflow dags test` of aws_inventory, k8s_inventory and inventory_marts for that day; then prints,
+`airflow dags test` of aws_inventory, k8s_inventory, aws_prices (first and last day: the emulator serves the
+Price List API) and inventory_marts for that day; then prints,
 per account and resource type, what was captured each day, and what each cluster's dumps held.
 inventory_quality runs on the last two days: its digest records the baseline of what is new, then lists
 what the last day planted (demo/estate.py, demo/k8s.py); the emails land in the demo's mail sink.
@@ -148,7 +149,10 @@ def main() -> int:
             emulator.set_faults(faults_for_day(index))
             if index == DAYS - 1:
                 print("  today dev's role trust is broken: AssumeRole into 333333333333 is denied")
-            dag_ids = ["aws_inventory", "k8s_inventory", "inventory_marts"]
+            # prices from the (emulated) Price List API: on the first day, as the monthly run would, and on
+            # the last, on demand after the estate changed; always before the marts that read them
+            dag_ids = ["aws_inventory", "k8s_inventory"] + (["aws_prices"] if index in (0, DAYS - 1) else [])
+            dag_ids += ["inventory_marts"]
             # the quality run (and its digest) on the last two days: the first records what is there as the
             # baseline of what is new, the last day's digest lists what that day planted
             dag_ids += ["inventory_quality"] if index >= DAYS - 2 else []
@@ -169,6 +173,7 @@ def main() -> int:
     print(f"\nwarehouse: {warehouse}   (.venv/bin/python -m cloud_inventory find <ip or name>; changes <id or name>; sql \"...\")")
     print(explorer_note(warehouse, dict(os.environ)))
     report.print_marts(warehouse)
+    report.print_prices(warehouse)
     report.print_quality(warehouse, messages, mail_dir, data_dir / "quality" / "data_docs" / "index.html")
     return 1 if failures else 0
 

@@ -31,6 +31,7 @@ from typing import Any
 
 from cloud_inventory.k8s.ledger import STATUSES as K8S_LEDGER_STATUSES
 from cloud_inventory.manifest import STATUSES as AWS_MANIFEST_STATUSES
+from cloud_inventory.pricing.dataset import STATUSES as PRICE_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -225,7 +226,9 @@ def staging_spec(table: str, columns: list[str], regions: frozenset[str],
       (account_id, region); snapshot_at in the run's window.
     - the AWS run manifest (resource_type, status, snapshot_date, no resource_id): the latest snapshot_date;
       one row per (account_id, region, resource_type); status known; started_at in the run's window.
-    Every shape: account ids of 12 digits, regions from the known set (plus "global").
+    - the Price List answers (price_key, region, status, snapshot_date; no account): the latest snapshot_date;
+      one row per (price_key, region); status known; prices not negative; snapshot_at in the run's window.
+    Every shape: regions from the known set (plus "global"); account ids (where there are) of 12 digits.
     """
     cols = set(columns)
     full = f"staging.{table}"
@@ -265,6 +268,12 @@ def staging_spec(table: str, columns: list[str], regions: frozenset[str],
                   in_set("status", AWS_MANIFEST_STATUSES, "a manifest status the pipeline does not write"),
                   in_window("started_at_hours_after_snapshot_date", aws_hours)]
         window, window_sql = "latest snapshot_date", latest_date
+    elif {"price_key", "region", "status", "snapshot_date"} <= cols:  # the Price List answers: no account
+        checks = [not_null("price_key"), unique("price_key", "region", purpose="a price key asked twice in a run"),
+                  in_set("status", PRICE_STATUSES, "a price status aws_prices does not write"),
+                  non_negative_usd("usd"), known_region(regions),
+                  in_window("snapshot_at_hours_after_snapshot_date", aws_hours)]
+        return TableSpec(full, tuple(checks), ("price_key", "region"), "latest snapshot_date", latest_date)
     else:
         problem = CheckResult("ids present and unique", full, "error",
                               "no id rule fits this table's columns",

@@ -2,6 +2,7 @@
 
 - `lake_aws_<resource_type>`: raw/aws/<type>/dt=*/account_id=*/region=*/*.parquet, one per registry entry
 - `lake_k8s_<table>`: raw/k8s/<table>/dt=*/cluster=*/*.parquet, one per Kubernetes kind table
+- `lake_pricing_aws`: raw/aws_pricing/prices/dt=*/*.parquet, the aws_prices DAG's answers (pricing/dataset.py)
 - `lake_manifest_aws`: manifests/aws/dt=*/.../manifest.parquet; `lake_manifest_k8s`: the cluster ledgers
 (The seeds, `seed_*`, are in seeds.py.)
 
@@ -25,6 +26,7 @@ from cloud_inventory.k8s.kinds import SCHEMAS as K8S_SCHEMAS
 from cloud_inventory.k8s.ledger import LEDGER_SCHEMA
 from cloud_inventory.lake import WRITTEN, Lake
 from cloud_inventory.manifest import MANIFEST_SCHEMA
+from cloud_inventory.pricing import dataset as prices_dataset
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class LakeSource:
 def lake_sources() -> dict[str, LakeSource]:
     sources = [LakeSource(f"lake_aws_{entry.name}", ("raw", "aws", entry.name), AWS_SCHEMA) for entry in REGISTRY]
     sources += [LakeSource(f"lake_k8s_{table}", ("raw", "k8s", table), schema) for table, schema in K8S_SCHEMAS.items()]
+    sources.append(LakeSource("lake_pricing_aws", prices_dataset.FOLDER, prices_dataset.PRICES_SCHEMA))
     sources += [LakeSource("lake_manifest_aws", ("manifests", "aws"), MANIFEST_SCHEMA),
                 LakeSource("lake_manifest_k8s", ("manifests", "k8s"), LEDGER_SCHEMA, dated=False)]
     return {source.name: source for source in sources}

@@ -1,0 +1,115 @@
+"""The price keys the inventory calls for: read from the lake's last week of snapshots of each dataset.
+
+Exactly what the inventory holds, per region: every EC2 (instance type, operating system, tenancy) and, for
+rightsizing, the smaller sizes of the same family; every RDS (class, engine, deployment) and its family's smaller
+classes; the EBS volume types present (storage, and IOPS / throughput where the type bills them); snapshots
+(standard and archive) where snapshots are; public IPv4 where Elastic IPs are; each load balancer kind present;
+NAT gateway hours and processed GB where NAT gateways are; CloudWatch Logs ingestion and storage where log
+groups are. The EC2 operating-system part is computed as int_waste__instance_findings computes `price_variant`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from cloud_inventory.lake import Lake
+from cloud_inventory.pricing.catalog import EBS_IOPS_USAGE, smaller_sizes
+from cloud_inventory.warehouse import sources as lake_sources
+
+# A week of snapshots, not only the latest: an account that failed today still has its prices asked.
+RECENT_DAYS = 7
+# resource type -> SQL over `source` (its recent snapshots) giving (region, price_key, family_of) rows;
+# family_of: the key's instance type / class when smaller sizes are wanted too
+_NEEDS = {
+    "ec2_instance": """
+        select region, 'ec2:' || (raw ->> '$.InstanceType') || ':' || (
+            case
+                when lower(raw ->> '$.Platform') = 'windows' then 'windows'
+                when raw ->> '$.PlatformDetails' is null or raw ->> '$.PlatformDetails' = 'Linux/UNIX' then 'linux'
+                else lower(replace(raw ->> '$.PlatformDetails', ' ', '-'))
+            end
+            || case when raw ->> '$.InstanceLifecycle' is not null then ':' || (raw ->> '$.InstanceLifecycle') else '' end
+            || case when coalesce(raw ->> '$.Placement.Tenancy', 'default') <> 'default'
+                    then ':' || (raw ->> '$.Placement.Tenancy') else '' end) as price_key,
+            raw ->> '$.InstanceType' as family_of
+        from source where state not in ('terminated', 'shutting-down')""",
+    "rds_instance": """
+        select region, 'rds:' || (raw ->> '$.DBInstanceClass') || ':' || (raw ->> '$.Engine') || ':' ||
+            case when raw ->> '$.DBClusterIdentifier' is not null then 'cluster-member'
+                 when cast(raw ->> '$.MultiAZ' as boolean) then 'multi-az' else 'single-az' end as price_key,
+            raw ->> '$.DBInstanceClass' as family_of
+        from source""",
+    "ebs_volume": "select region, 'ebs:' || coalesce(raw ->> '$.VolumeType', 'unknown') || ':storage' as price_key, "
+                  "raw ->> '$.VolumeType' as family_of from source",
+    "ebs_snapshot": "select region, unnest(['ebs:snapshot:standard', 'ebs:snapshot:archive']) as price_key, "
+                    "null as family_of from source",
+    "elastic_ip": "select region, 'vpc:public-ipv4' as price_key, null as family_of from source",
+    "elbv2_load_balancer": "select region, 'elb:' || lower(coalesce(raw ->> '$.Type', 'unknown')) as price_key, "
+                           "null as family_of from source",
+    "classic_load_balancer": "select region, 'elb:classic' as price_key, null as family_of from source",
+    "nat_gateway": "select region, unnest(['nat:hour', 'nat:data-processed']) as price_key, null as family_of "
+                   "from source",
+    "log_group": "select region, unnest(['logs:ingestion', 'logs:storage']) as price_key, null as family_of "
+                 "from source",
+}
+
+
+@dataclass(frozen=True)
+class Need:
+    price_key: str
+    region: str
+    smaller: tuple[str, ...] = ()  # price keys of the smaller sizes, largest first (ask until one is priced)
+
+
+def recent_files(lake: Lake, resource_type: str, days: int = RECENT_DAYS) -> list[str]:
+    """The dataset's files of the `days` days up to its latest snapshot date."""
+    source = lake_sources.lake_sources()[f"lake_aws_{resource_type}"]
+    survey = lake_sources.survey(lake, source)
+    dates = sorted(day for day in survey.entries if day is not None)
+    recent = [day for day in dates if dates and (dates[-1] - day).days < days]
+    return [f.path for day in recent for f in lake_sources.list_files(lake, source, survey.entries[day], day)]
+
+
+def _with_smaller(price_key: str, family_of: str | None) -> tuple[str, ...]:
+    if not family_of or not price_key.startswith(("ec2:", "rds:")):
+        return ()
+    service, instance_type, *rest = price_key.split(":")
+    return tuple(":".join([service, smaller, *rest]) for smaller in smaller_sizes(instance_type))
+
+
+def needs_from_lake(lake: Lake) -> list[Need]:
+    """Every (price key, region) the lake's recent snapshots call for, sorted."""
+    import duckdb
+
+    found: dict[tuple[str, str], Need] = {}
+    con = duckdb.connect()
+    try:
+        for resource_type, sql in _NEEDS.items():
+            files = recent_files(lake, resource_type)
+            if not files:
+                continue
+            if lake.is_s3:
+                import pyarrow.dataset as ds
+
+                con.register("source", ds.dataset(files, filesystem=lake.fs, format="parquet"))
+            else:
+                listed = ", ".join("'" + path.replace("'", "''") + "'" for path in files)
+                con.execute(f"create or replace temp view source as select * from read_parquet([{listed}], "
+                            "union_by_name = true)")
+            for region, price_key, family_of in con.execute(f"select distinct * from ({sql})").fetchall():
+                if not price_key or not region:
+                    continue
+                keys = [price_key]
+                if resource_type == "ebs_volume" and family_of in EBS_IOPS_USAGE:
+                    keys.append(f"ebs:{family_of}:iops")
+                if resource_type == "ebs_volume" and family_of == "gp3":
+                    keys.append("ebs:gp3:throughput")
+                for key in keys:
+                    found.setdefault((key, region), Need(key, region, _with_smaller(key, family_of)
+                                                         if key == price_key else ()))
+            con.execute("drop view if exists source")
+            try:
+                con.unregister("source")
+            except Exception:  # noqa: BLE001 - a view, not a registration
+                pass
+    finally:
+        con.close()
+    return sorted(found.values(), key=lambda need: (need.region, need.price_key))
