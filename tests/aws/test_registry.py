@@ -395,6 +395,31 @@ def _(aws):
         aws, "AWS/NATGateway", "BytesInFromSource", "NatGatewayId", nat, 4096.0, ("Sum",)))
 
 
+@setup("ce_service_cost")
+def _(aws):
+    from datetime import datetime, timedelta, timezone
+
+    import requests
+
+    yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).date()
+    period = {"Start": yesterday.isoformat(), "End": (yesterday + timedelta(days=1)).isoformat()}
+    # moto tracks no spend: its documented hook queues the answer of the next GetCostAndUsage call
+    answer = {"ResultsByTime": [{"TimePeriod": period, "Estimated": True, "Total": {}, "Groups": [
+        {"Keys": ["AmazonCloudWatch", ACCOUNT_ID], "Metrics": {"UnblendedCost": {"Amount": "12.5", "Unit": "USD"}}}]}],
+        "DimensionValueAttributes": []}
+    response = requests.post("http://motoapi.amazonaws.com/moto-api/static/ce/cost-and-usage-results",
+                             json={"account_id": ACCOUNT_ID, "results": [answer]})
+    assert response.status_code == 201
+
+    def check(row):
+        item = json.loads(row["raw"])
+        assert (item["Service"], item["LinkedAccountId"], item["Amount"], item["Unit"], item["Metric"]) == (
+            "AmazonCloudWatch", ACCOUNT_ID, "12.5", "USD", "UnblendedCost")
+        assert item["TimePeriod"] == period and item["Estimated"] is True
+
+    return dict(resource_id=f"{ACCOUNT_ID}/AmazonCloudWatch/{yesterday}", check=check)
+
+
 SSM_ENTRY = "ssm_managed_instance"  # moto does not implement ssm:DescribeInstanceInformation
 
 

@@ -179,3 +179,58 @@ def test_a_container_insights_log_group_names_its_cluster(spikes):
     assert tied["evicted_pods"] is None and tied["crash_looping_pods"] is None
     assert tied["detail"].endswith("; EKS cluster prod-eks: no Kubernetes dump of that day")
     assert found["/aws/containerinsights-like/prod-eks/application"]["cluster"] is None
+
+
+def write_service_costs(lake: Lake, reported_by: str, days: dict[tuple[str, str], dict[date, float]],
+                        status: str = "ok", snapshot_at: datetime = SNAPSHOT_AT) -> None:
+    """Cost Explorer items as aws/costs.py writes them for the account `reported_by`: (linked account, service)
+    -> day -> USD; and that account's manifest (status 'denied': no rows, as an account without Cost Explorer)."""
+    entry = BY_NAME["ce_service_cost"]
+    day = snapshot_at.date()
+    items = [{"TimePeriod": {"Start": d.isoformat(), "End": (d + timedelta(days=1)).isoformat()},
+              "Service": service, "LinkedAccountId": linked, "Metric": "UnblendedCost", "Amount": str(amount),
+              "Unit": "USD", "Estimated": d == day - timedelta(days=1)}
+             for (linked, service), series_ in days.items() for d, amount in series_.items()]
+    table = [to_row(entry, item, account_id=reported_by, region="global", snapshot_date=day,
+                    snapshot_at=snapshot_at, run_id="crafted") for item in items] if status == "ok" else []
+    if status == "ok":
+        lake.write_table(lake.aws_partition(entry.name, day, reported_by, "global"),
+                         pa.Table.from_pylist(table, schema=AWS_SCHEMA))
+    outcome = Outcome(entry.name, rows=len(table))
+    outcome.finish(status, *(("AccessDeniedException", "User not enabled for cost explorer access")
+                             if status == "denied" else ()))
+    write_manifest(lake, snapshot_date=day, run_id="crafted", account_id=reported_by, account_name=reported_by,
+                   region="global", outcomes=[outcome])
+
+
+def spend(baseline: float, spike: float, spike_day: date) -> dict[date, float]:
+    return {d: usd / GB for d, usd in series(baseline, spike, spike_day).items()}  # series() counts in GB
+
+
+def test_service_spend_spikes_per_linked_account(spikes):
+    prod, staging, dev = "111111111111", "222222222222", "333333333333"
+    last = DAY - timedelta(days=1)
+    found = spikes(lambda lake: (
+        # the management account answers for itself and its member staging
+        write_service_costs(lake, prod, {
+            (prod, "AmazonCloudWatch"): spend(4, 64, last),  # 16x, over the $50 floor
+            (prod, "Amazon Elastic Compute Cloud - Compute"): spend(120, 130, last),
+            (staging, "AmazonCloudWatch"): spend(4, 49.99, last),  # 12x, a cent under the floor
+            (staging, "Amazon Relational Database Service"): spend(10, 50, last),  # exactly 5x and the floor
+        }),
+        # staging answers too (the same bill): counted once
+        write_service_costs(lake, staging, {(staging, "Amazon Relational Database Service"): spend(10, 50, last)}),
+        # dev has no Cost Explorer: recorded as denied, no rows, no failure
+        write_service_costs(lake, dev, {}, status="denied")))
+    found.sort(key=lambda row: row["account_id"])
+    assert [(r["account_id"], r["resource_id"], r["spike_date"], float(r["day_usd"]),
+             float(r["baseline_median_usd"]), r["ratio"]) for r in found] == [
+        (prod, "AmazonCloudWatch", last, 64.0, 4.0, 16.0),
+        (staging, "Amazon Relational Database Service", last, 50.0, 10.0, 5.0)]
+    cloudwatch = found[0]
+    assert (cloudwatch["spike_kind"], cloudwatch["region"], cloudwatch["resource_type"], cloudwatch["floor_usd"],
+            cloudwatch["account_name"], cloudwatch["cluster"]) == (
+        "service_spend", "global", "service", 50.0, "prod", None)
+    assert cloudwatch["detail"] == (f"AmazonCloudWatch spend (estimated) on {last}: $64.00 that day against a "
+                                    "median of $4.00 a day over the 7 days before (16.0x)")
+    assert found[1]["account_name"] == "staging" and found[1]["is_stale"] is False

@@ -6,8 +6,14 @@
 --   log_ingestion: a CloudWatch Logs log group's IncomingBytes that day x the region's logs:ingestion price. A log
 --     group /aws/containerinsights/<cluster>/... names its EKS cluster: the row carries that cluster's evicted and
 --     crash-looping pods in its latest ok Kubernetes dump of that day.
+--   service_spend: a service's spend in an account that day (Cost Explorer's UnblendedCost, where it answers);
+--     region 'global' (Cost Explorer's daily spend is the account's across regions), resource_id the service.
 with log_ingestion as (
     select * from intermediate.int_spikes__log_ingestion_daily
+),
+
+service_spend as (
+    select * from intermediate.int_spikes__service_spend_daily
 ),
 
 thresholds as (
@@ -20,6 +26,12 @@ accounts as (
 
 source_snapshots as (
     select * from intermediate.int_aws__source_snapshots
+),
+
+manifest_account_names as (
+    select account_id, arg_max(account_name, last_attempt_date) as account_name
+    from source_snapshots
+    group by all
 ),
 
 k8s_dumps as (
@@ -36,6 +48,7 @@ daily as (
         'log_ingestion'                                             as spike_kind,
         'log_group_metric'                                          as source_type,
         account_id,
+        account_id                                                  as source_account_id,
         region,
         region                                                      as source_region,
         'log_group'                                                 as resource_type,
@@ -45,6 +58,21 @@ daily as (
         format_bytes(cast(incoming_bytes as bigint)) || ' ingested' as day_amount,
         regexp_extract(log_group_name, '^/aws/containerinsights/([^/]+)/', 1) as cluster
     from log_ingestion
+    union all by name
+    select
+        'service_spend'                                             as spike_kind,
+        'ce_service_cost'                                           as source_type,
+        linked_account_id                                           as account_id,
+        reported_by_account_id                                      as source_account_id,
+        'global'                                                    as region,
+        'global'                                                    as source_region,
+        'service'                                                   as resource_type,
+        service                                                     as resource_id,
+        cost_date,
+        day_usd,
+        service || ' spend' || case when is_estimated then ' (estimated)' else '' end as day_amount,
+        null                                                        as cluster
+    from service_spend
 ),
 
 candidates as (
@@ -53,11 +81,13 @@ candidates as (
         daily.*,
         case daily.spike_kind
             when 'log_ingestion' then thresholds.log_ingestion_floor_usd
+            when 'service_spend' then thresholds.service_spend_floor_usd
         end                                                         as floor_usd
     from daily
     cross join thresholds
     where daily.day_usd >= case daily.spike_kind
                                when 'log_ingestion' then thresholds.log_ingestion_floor_usd
+                               when 'service_spend' then thresholds.service_spend_floor_usd
                            end
 ),
 
@@ -147,7 +177,7 @@ final as (
     select
         tied.spike_kind,
         tied.account_id,
-        coalesce(accounts.account_name, source_snapshots.account_name) as account_name,
+        coalesce(accounts.account_name, manifest_account_names.account_name) as account_name,
         tied.region,
         tied.resource_type,
         tied.resource_id,
@@ -177,9 +207,11 @@ final as (
     from tied
     left join accounts
         on accounts.account_id = tied.account_id
+    left join manifest_account_names
+        on manifest_account_names.account_id = tied.account_id
     left join source_snapshots
         on source_snapshots.resource_type = tied.source_type
-       and source_snapshots.account_id = tied.account_id
+       and source_snapshots.account_id = tied.source_account_id
        and source_snapshots.source_region = tied.source_region
 )
 

@@ -14,6 +14,7 @@ from typing import Any, Callable, Literal
 
 from botocore import xform_name
 
+from cloud_inventory.aws.costs import cost_item_id, fetch_daily_service_costs
 from cloud_inventory.aws.metrics import fetch_daily_statistics
 from cloud_inventory.values import Field
 
@@ -211,6 +212,9 @@ REGISTRY += tuple(
                  extra_operations=extra)
     for measured, extra in (("ec2_instance", ("list_metrics",)), ("rds_instance", ()), ("log_group", ()),
                             ("nat_gateway", ())))
+# Daily spend per service and linked account (Cost Explorer answers for the whole account, from us-east-1).
+REGISTRY += (ResourceType("ce_service_cost", "ce", "get_cost_and_usage", id=cost_item_id, scope="global", tags=None,
+                          fetch=fetch_daily_service_costs),)
 BY_NAME: dict[str, ResourceType] = {entry.name: entry for entry in REGISTRY}
 
 
