@@ -26,6 +26,7 @@ renamed as (
         resource_id,
         resource_type,
         account_id,  -- the account whose Cost Explorer answered
+        region,  -- 'global': Cost Explorer answers for the whole account
         api.LinkedAccountId                                         as linked_account_id,  -- whose spend it is
         api.Service                                                 as service,  -- e.g. AmazonCloudWatch
         api.TimePeriod.Start                                        as cost_date,
