@@ -141,6 +141,18 @@ def test_a_day_needs_seven_trailing_days_of_history(spikes):
     assert found["/app/seventh-day"]["spike_date"] == history_starts + timedelta(days=7)
 
 
+def test_a_gap_between_metrics_runs_is_not_days_of_nothing(spikes):
+    earlier = SNAPSHOT_AT - timedelta(days=30)  # covers DAY-44..DAY-31; DAY-30..DAY-15 were never looked at
+    old_days = {DAY - timedelta(days=n): 2 * GB for n in range(31, 45)}
+    found = by_resource(spikes(lambda lake: (
+        write_log_metrics(lake, "us-east-1", {"/app/a": old_days, "/app/b": old_days}, snapshot_at=earlier),
+        write_log_metrics(lake, "us-east-1", {
+            "/app/a": series(2, 40, DAY - timedelta(days=7)),  # its 7 days before were all looked at
+            "/app/b": series(2, 40, DAY - timedelta(days=8)),  # one of them (DAY-15) was not: not judged
+        }))))
+    assert set(found) == {"/app/a"}
+
+
 def test_days_without_datapoints_are_days_of_nothing_ingested(spikes):
     last = DAY - timedelta(days=1)
     found = spikes(lambda lake: write_log_metrics(lake, "us-east-1", {

@@ -26,14 +26,13 @@ latest_per_day as (
 ),
 
 covered as (
-    -- the days the source looked at in each account and region: each snapshot's 14 whole days before it
-    select
+    -- the days the source looked at in each account and region: each snapshot's 14 whole days before it (a gap
+    -- between snapshots longer than that stays a gap, never days of nothing)
+    select distinct
         account_id,
         region,
-        min(cast(timezone('UTC', snapshot_at) as date)) - 14        as first_covered_date,
-        max(cast(timezone('UTC', snapshot_at) as date)) - 1         as last_covered_date
-    from metrics
-    group by all
+        cast(unnest(generate_series(taken_on - 14, taken_on - 1, interval 1 day)) as date) as cost_date
+    from (select distinct account_id, region, cast(timezone('UTC', snapshot_at) as date) as taken_on from metrics)
 ),
 
 log_groups as (
@@ -43,8 +42,7 @@ log_groups as (
 calendar as (
     select
         log_groups.*,
-        cast(unnest(generate_series(covered.first_covered_date, covered.last_covered_date, interval 1 day))
-             as date)                                               as cost_date
+        covered.cost_date
     from log_groups
     join covered
         on covered.account_id = log_groups.account_id

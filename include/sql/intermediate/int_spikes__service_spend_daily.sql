@@ -21,12 +21,21 @@ latest_per_day as (
 ),
 
 covered as (
+    -- the days the answers covered for each linked account: each snapshot's 14 whole days before it, by the
+    -- account that answered (a gap between snapshots longer than that stays a gap, never days of $0)
     select
         linked_account_id,
-        min(cast(timezone('UTC', snapshot_at) as date)) - 14        as first_covered_date,
-        max(cast(timezone('UTC', snapshot_at) as date)) - 1         as last_covered_date,
-        arg_max(account_id, snapshot_at)                            as reported_by_account_id
-    from costs
+        cost_date,
+        arg_max(account_id, taken_on)                               as reported_by_account_id
+    from (
+        select distinct
+            linked_account_id,
+            account_id,
+            taken_on,
+            cast(unnest(generate_series(taken_on - 14, taken_on - 1, interval 1 day)) as date) as cost_date
+        from (select distinct linked_account_id, account_id, cast(timezone('UTC', snapshot_at) as date) as taken_on
+              from costs)
+    )
     group by all
 ),
 
@@ -38,8 +47,7 @@ calendar as (
     select
         services.*,
         covered.reported_by_account_id,
-        cast(unnest(generate_series(covered.first_covered_date, covered.last_covered_date, interval 1 day))
-             as date)                                               as cost_date
+        covered.cost_date
     from services
     join covered
         on covered.linked_account_id = services.linked_account_id
