@@ -104,7 +104,8 @@ def test_idle_nat_gateways_at_the_edges(findings):
     assert set(findings) == {"nat-idle", "nat-exactly-1gb", "nat-only-out", "nat-was-busy"}
     hours = Decimal(seed("waste_thresholds.csv", "name", "hours_per_month", "value"))
     with open(SEEDS / "prices.csv", newline="") as f:
-        (hourly,) = [Decimal(r["usd"]) for r in csv.DictReader(f) if r["price_key"] == "nat:hour" and r["region"] == REGION]
+        (hourly,) = [Decimal(r["usd"]) for r in csv.DictReader(f)
+                     if r["price_key"] == "nat:hour" and r["region"] == REGION]
     idle = findings["nat-idle"]
     assert idle["est_monthly_usd"] == (hours * hourly).quantize(Decimal("0.01")) == Decimal("32.85")
     assert idle["cost_breakdown"] == "730 hour x $0.0450 (nat:hour)"
