@@ -111,8 +111,11 @@ def test_idle_nat_gateways_at_the_edges(findings):
     assert idle["cost_breakdown"] == "730 hour x $0.0450 (nat:hour)"
     assert (idle["account_name"], idle["region"], idle["resource_type"], idle["price_known"]) == (
         "prod", REGION, "nat_gateway", True)
-    assert idle["detail"] == ("public NAT gateway available in subnet-1; 0 bytes processed over the last 14 days "
-                              "(idle at most 1.0 GB)")
+    assert idle["detail"] == ("public NAT gateway available in subnet-1; 0 bytes processed ($0.00 of data "
+                              "processing) over the last 14 days (idle at most 1.0 GB)")
     assert idle["wasteful_since"] == DAY - timedelta(days=14)  # the first day the statistics know of
-    assert "1.0 GiB processed" in findings["nat-exactly-1gb"]["detail"]
+    with open(SEEDS / "prices.csv", newline="") as f:
+        (processing,) = [Decimal(r["usd"]) for r in csv.DictReader(f)
+                         if r["price_key"] == "nat:data-processed" and r["region"] == REGION]
+    assert f"1.0 GiB processed (${processing:.2f} of data processing)" in findings["nat-exactly-1gb"]["detail"]
     assert findings["nat-was-busy"]["wasteful_since"] == DAY - timedelta(days=19)  # the day after its busy day

@@ -5,14 +5,14 @@
 --     what AWS bills data processing on). Costs a month of NAT gateway hours (its data processing is ~0).
 --     Wasteful since the day after it last processed more than idle_nat_max_gb GB in one day (a busy day), or
 --     the first day the statistics know of.
--- The window ends the day before the gateway's last ok metrics snapshot, like idle_instance's. Each day is taken
--- from the latest snapshot that has it.
+-- The window ends the day before the gateway's last ok metrics snapshot, like idle_instance's; the days and their
+-- processed bytes are int_waste__nat_gateway_traffic's.
 with nat_gateways as (
     select * from staging.stg_aws__nat_gateways
 ),
 
-nat_metrics as (
-    select * from staging.stg_aws__nat_gateway_metrics
+traffic as (
+    select * from intermediate.int_waste__nat_gateway_traffic
 ),
 
 source_snapshots as (
@@ -23,41 +23,20 @@ thresholds as (
     select * from intermediate.int_waste__thresholds
 ),
 
-processed_per_day as (
-    select
-        account_id,
-        region,
-        nat_gateway_id,
-        metric_date,
-        sum(metric_value)                                           as processed_bytes
-    from (
-        select
-            account_id,
-            region,
-            nat_gateway_id,
-            metric_name,
-            metric_date,
-            arg_max(metric_value, snapshot_date)                    as metric_value
-        from nat_metrics
-        where metric_name in ('BytesInFromSource', 'BytesInFromDestination') and statistic = 'Sum'
-        group by all
-    )
-    group by all
-),
-
 processed_in_window as (
     select
-        processed_per_day.*,
-        processed_per_day.metric_date >= metrics_source.last_ok_snapshot_date - thresholds.idle_nat_window_days
-            and processed_per_day.metric_date < metrics_source.last_ok_snapshot_date as in_window,
-        processed_per_day.processed_bytes > thresholds.idle_nat_max_gb * 1024.0 ^ 3 as is_busy_day,
+        traffic.*,
+        traffic.metric_date >= metrics_source.last_ok_snapshot_date - thresholds.idle_nat_window_days
+            and traffic.metric_date < metrics_source.last_ok_snapshot_date as in_window,
+        traffic.processed_bytes > thresholds.idle_nat_max_gb * 1024.0 ^ 3 as is_busy_day,
         metrics_source.is_stale                                     as metrics_are_stale
-    from processed_per_day
+    from traffic
     join source_snapshots as metrics_source
         on metrics_source.resource_type = 'nat_gateway_metric'
-       and metrics_source.account_id = processed_per_day.account_id
-       and metrics_source.source_region = processed_per_day.region
+       and metrics_source.account_id = traffic.account_id
+       and metrics_source.source_region = traffic.region
     cross join thresholds
+    where traffic.processed_bytes is not null  -- a day with only Bytes*Out* statistics says nothing of processing
 ),
 
 windowed as (
@@ -67,6 +46,7 @@ windowed as (
         nat_gateway_id,
         count(*) filter (where in_window)                           as window_days,
         coalesce(sum(processed_bytes) filter (where in_window), 0)  as window_processed_bytes,
+        sum(processed_usd) filter (where in_window)                 as window_processed_usd,
         max(metric_date) filter (where is_busy_day)                 as last_busy_date,
         min(metric_date)                                            as first_metric_date,
         bool_or(metrics_are_stale)                                  as metrics_are_stale
@@ -85,9 +65,11 @@ idle_nat_gateways as (
         nat_gateways.name                                           as resource_name,
         nat_gateways.tags['team']                                   as team_tag,
         coalesce(windowed.last_busy_date + 1, windowed.first_metric_date) as wasteful_since,
-        format('{} NAT gateway available in {}; {} processed over the last {} days (idle at most {} GB)',
+        format('{} NAT gateway available in {}; {} processed ({} of data processing) over the last {} days '
+               || '(idle at most {} GB)',
                coalesce(nat_gateways.connectivity_type, 'public'), nat_gateways.subnet_id,
-               format_bytes(cast(windowed.window_processed_bytes as bigint)), windowed.window_days,
+               format_bytes(cast(windowed.window_processed_bytes as bigint)),
+               coalesce(printf('$%.2f', windowed.window_processed_usd), 'no price'), windowed.window_days,
                thresholds.idle_nat_max_gb)                          as detail,
         [{'price_key': 'nat:hour', 'quantity': thresholds.hours_per_month, 'unit': 'hour'}] as cost_lines,
         [nat_gateways.nat_gateway_id]                               as includes_resource_ids,
