@@ -42,8 +42,8 @@ k8s_unhealthy as (
     select * from intermediate.int_k8s__unhealthy
 ),
 
-daily as (
-    -- one shape for every kind: a resource's cost per day
+daily as materialized (
+    -- one shape for every kind: a resource's cost per day (read twice below: computed once)
     select
         'log_ingestion'                                             as spike_kind,
         'log_group_metric'                                          as source_type,
