@@ -50,7 +50,14 @@ def metric_types() -> dict[str, str]:
     """Registry entries of CloudWatch datapoint rows (reported apart from resources) -> the type they measure."""
     from cloud_inventory.aws.registry import REGISTRY
 
-    return {entry.name: entry.depends_on[0] for entry in REGISTRY if entry.fetch}
+    return {entry.name: entry.depends_on[0] for entry in REGISTRY if entry.fetch and entry.depends_on}
+
+
+def measurement_types() -> set[str]:
+    """Registry entries whose rows are measurements, not resources: the statistics and Cost Explorer's spend."""
+    from cloud_inventory.aws.registry import REGISTRY
+
+    return {entry.name for entry in REGISTRY if entry.fetch}
 
 
 def api_name(service: str, operation: str) -> str:
@@ -68,9 +75,9 @@ def api_name(service: str, operation: str) -> str:
 def minimum_calls(p: estate.Plan, tally: estate.Tally) -> Counter:
     """Per "client:Action": list calls max(1, ceil(items / page size)) per (account, region, type, parent),
     detail calls per item, tag calls per 20 items of a page, CloudWatch list_metrics + ceil(queries / 500)
-    GetMetricData, one sts:AssumeRole per pair."""
+    GetMetricData, one Cost Explorer call per account, one sts:AssumeRole per pair."""
     from cloud_inventory.aws.extractor import GLOBAL
-    from cloud_inventory.aws.metrics import FIXED_METRICS, QUERIES_PER_CALL, STATISTICS
+    from cloud_inventory.aws.metrics import FIXED_METRICS, QUERIES_PER_CALL, Metric
     from cloud_inventory.aws.registry import REGISTRY
 
     calls: Counter = Counter()
@@ -81,7 +88,10 @@ def minimum_calls(p: estate.Plan, tally: estate.Tally) -> Counter:
             for entry in REGISTRY:
                 if (entry.scope == "global") != (region == GLOBAL):
                     continue
-                if entry.fetch:  # CloudWatch: counted once per pair below, over every measured type
+                if entry.fetch and entry.depends_on:  # CloudWatch: counted once per pair below, over every type
+                    continue
+                if entry.fetch:  # Cost Explorer: one call (moto answers nothing: no page to follow)
+                    calls[key(entry.service, entry.operation)] += 1
                     continue
                 n = tally.counts[(account, region, entry.name)]
                 if entry.parent:
@@ -102,11 +112,11 @@ def minimum_calls(p: estate.Plan, tally: estate.Tally) -> Counter:
                 # list_metrics once (the agent's memory metrics of the instances) and GetMetricData per 500
                 # queries of the pair's measured resources taken together; the registry runs one entry per
                 # measured type, which costs one call more per pair when both types have resources.
-                measured = {entry.depends_on[0] for entry in REGISTRY if entry.fetch}
+                measured = set(metric_types().values())
                 if tally.counts[(account, region, "ec2_instance")]:
                     calls["cloudwatch:ListMetrics"] += 1  # no CWAgent metrics seeded: one page
-                queries = sum(len(STATISTICS) * len(FIXED_METRICS[rtype]) * tally.counts[(account, region, rtype)]
-                              for rtype in measured)
+                queries = sum(len(Metric(*metric).statistics) * tally.counts[(account, region, rtype)]
+                              for rtype in measured for metric in FIXED_METRICS[rtype])
                 calls["cloudwatch:GetMetricData"] += math.ceil(queries / QUERIES_PER_CALL)
     return calls
 
@@ -128,7 +138,9 @@ def warm_backends(url: str, p: estate.Plan) -> None:
              "redshift": ("describe_clusters", {}), "ssm": ("describe_instance_information", {"MaxResults": 5}),
              "lambda": ("list_functions", {"MaxItems": 1}), "logs": ("describe_log_groups", {"limit": 1}),
              "cloudwatch": ("list_metrics", {"Namespace": "none"}), "s3": ("list_buckets", {}),
-             "route53": ("list_hosted_zones", {"MaxItems": "1"}), "cloudfront": ("list_distributions", {})}
+             "route53": ("list_hosted_zones", {"MaxItems": "1"}), "cloudfront": ("list_distributions", {}),
+             "ce": ("get_cost_and_usage", {"TimePeriod": {"Start": "2020-01-01", "End": "2020-01-02"},
+                                           "Granularity": "DAILY", "Metrics": ["UnblendedCost"]})}
     for account in p.accounts:
         for region in [*p.regions, GLOBAL]:
             api_region = "us-east-1" if region == GLOBAL else region
@@ -217,8 +229,8 @@ def by_type(counts: Counter) -> Counter:
 
 
 def resources(counts: Counter) -> int:
-    metrics = metric_types()
-    return sum(n for (_, _, rtype), n in counts.items() if rtype not in metrics)
+    measurements = measurement_types()
+    return sum(n for (_, _, rtype), n in counts.items() if rtype not in measurements)
 
 
 def main(argv: list[str] | None = None) -> int:

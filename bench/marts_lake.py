@@ -71,6 +71,7 @@ SHARES = {
     "s3_bucket": 0.020, "route53_zone": 0.001, "route53_record": 0.165, "cloudfront_distribution": 0.001,
 }
 GLOBAL_TYPES = ("s3_bucket", "route53_zone", "route53_record", "cloudfront_distribution")
+GLOBAL_MEASUREMENTS = ("ce_service_cost",)  # global too, generated per account (METRIC_SQL), not counted as resources
 MINIMUM = {"vpc": 1, "subnet": 2, "security_group": 2, "route53_zone": 1, "ec2_instance": 1, "ebs_volume": 2,
            "elbv2_load_balancer": 1, "rds_instance": 1}
 CREATED, DELETED, CHANGED = 0.002, 0.0015, 0.01  # per resource and day
@@ -913,7 +914,75 @@ select account_id, region, 'rds_instance_metric' as resource_type, rid as resour
                                   * case when stat = 'Maximum' then 1.5 else 1 end, 1), '}') as raw
 from x
 """,
+    # IncomingBytes (Sum) of 40% of the log groups (a quiet group has no datapoints); about 1 day in 60 of 2% of
+    # them ingests 40x (the spikes marts.cost_spikes finds). A day's value depends on the absolute day (d - k), so
+    # every snapshot that covers it says the same.
+    "log_group_metric": """
+with pop as (select s.*, unnest(range(s.n_log_group)) as n from pairs s),
+e as (select *, hash('log_group', a, r, n) as h from pop where u(hash('log_group', a, r, n), 30) < 0.4),
+live as (select e.*, dd.d, dd.snapshot_date, dd.snapshot_at, dd.run_id, dd.day_start from e join days dd on alive(h, dd.d) and dd.d in (@DAYS@)),
+ok as (select live.* from live semi join outcome o on o.d = live.d and o.a = live.a and o.folder = live.folder
+       and o.resource_type = 'log_group_metric' and o.status = 'ok'),
+x as (select ok.*, k,
+             case when n < n_lambda_function then '/aws/lambda/' || fn_name(a, r, n)
+                  else '/app/' || env || '/' || pick(@TEAMS@, h) || '/service-' || n end as rid,
+             (0.05 + u(h, 32) * 2) * (0.8 + u(hash(h, d - k), 33) * 0.4)
+             * case when u(h, 34) < 0.02 and u(hash(h, d - k), 35) < 0.017 then 40 else 1 end as gb
+      from ok, range(1, 15) t(k))
+select account_id, region, 'log_group_metric' as resource_type, rid as resource_id, null::varchar as arn,
+       null::varchar as name, map()::map(varchar, varchar) as tags, null::varchar as state,
+       null::timestamptz as created_at, null::varchar as parent_id, snapshot_date, snapshot_at, run_id,
+       concat('{"Dimensions":[{"Name":"LogGroupName","Value":"', rid, '"}],"MetricName":"IncomingBytes",',
+              '"Namespace":"AWS/Logs","PeriodSeconds":86400,"ResourceId":"', rid, '","ResourceType":"log_group",',
+              '"Stat":"Sum","Timestamp":"', iso(day_start - to_days(k)), '","Value":', round(gb * 1073741824), '}') as raw
+from x
+""",
+    # the four byte counts (Sum) of every NAT gateway; a fifth of them idle (zeros)
+    "nat_gateway_metric": """
+with pop as (select s.*, unnest(range(s.n_nat_gateway)) as n from pairs s),
+e as (select *, hash('nat_gateway', a, r, n) as h from pop),
+live as (select e.*, dd.d, dd.snapshot_date, dd.snapshot_at, dd.run_id, dd.day_start from e join days dd on alive(h, dd.d) and dd.d in (@DAYS@)),
+ok as (select live.* from live semi join outcome o on o.d = live.d and o.a = live.a and o.folder = live.folder
+       and o.resource_type = 'nat_gateway_metric' and o.status = 'ok'),
+m as (select * from (values ('BytesInFromSource'), ('BytesOutToDestination'), ('BytesInFromDestination'),
+      ('BytesOutToSource')) t(metric)),
+x as (select ok.*, m.*, k, 'nat-' || hx('nat_gateway', a, r, n) as rid,
+             case when u(h, 21) < 0.2 then 0 else 5 + u(hash(h, d - k, metric like '%Destination'), 36) * 80 end as gb
+      from ok, m, range(1, 15) t(k))
+select account_id, region, 'nat_gateway_metric' as resource_type, rid as resource_id, null::varchar as arn,
+       null::varchar as name, map()::map(varchar, varchar) as tags, null::varchar as state,
+       null::timestamptz as created_at, null::varchar as parent_id, snapshot_date, snapshot_at, run_id,
+       concat('{"Dimensions":[{"Name":"NatGatewayId","Value":"', rid, '"}],"MetricName":"', metric,
+              '","Namespace":"AWS/NATGateway","PeriodSeconds":86400,"ResourceId":"', rid,
+              '","ResourceType":"nat_gateway","Stat":"Sum","Timestamp":"', iso(day_start - to_days(k)),
+              '","Value":', round(gb * 1073741824), '}') as raw
+from x
+""",
+    # Cost Explorer: each account answers for itself, six services a day; now and then a service's day costs 20x
+    "ce_service_cost": """
+with live as (select s.*, dd.d, dd.snapshot_date, dd.snapshot_at, dd.run_id, dd.day_start from accts s
+              join days dd on dd.d in (@DAYS@)),
+ok as (select live.* from live semi join outcome o on o.d = live.d and o.a = live.a and o.folder = live.folder
+       and o.resource_type = 'ce_service_cost' and o.status = 'ok'),
+m as (select * from (values ('Amazon Elastic Compute Cloud - Compute', 900.0), ('Amazon Relational Database Service', 300.0),
+      ('Amazon Simple Storage Service', 80.0), ('AmazonCloudWatch', 40.0), ('AWS Lambda', 15.0),
+      ('Amazon Virtual Private Cloud', 25.0)) t(service, usd)),
+x as (select ok.*, m.*, k, strftime(day_start - to_days(k), '%Y-%m-%d') as day,
+             strftime(day_start - to_days(k - 1), '%Y-%m-%d') as next_day,
+             usd * w * (0.85 + u(hash(a, service, d - k), 37) * 0.3)
+             * case when u(hash(a, service, d - k), 38) < 0.01 then 20 else 1 end as amount
+      from ok, m, range(1, 15) t(k))
+select account_id, 'global' as region, 'ce_service_cost' as resource_type,
+       account_id || '/' || service || '/' || day as resource_id, null::varchar as arn, null::varchar as name,
+       map()::map(varchar, varchar) as tags, null::varchar as state, null::timestamptz as created_at,
+       null::varchar as parent_id, snapshot_date, snapshot_at, run_id,
+       concat('{"Amount":"', round(amount, 4), '","Estimated":', (k = 1)::varchar, ',"LinkedAccountId":"', account_id,
+              '","Metric":"UnblendedCost","Service":"', service, '","TimePeriod":{"End":"', next_day, '","Start":"',
+              day, '"},"Unit":"USD"}') as raw
+from x
+""",
 }
+METRIC_SQL["log_group_metric"] = METRIC_SQL["log_group_metric"].replace("@TEAMS@", _list(TEAMS))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -925,7 +994,8 @@ def outcome_sql(p: Params, types: list[str]) -> str:
     fail_day = min(p.days - 1, 12 * p.days // 30)
     stale_account = 1 % p.accounts
     late_account = 2 % p.accounts
-    values = ", ".join(f"('{t}', '{'global' if t in GLOBAL_TYPES else 'regional'}')" for t in types)
+    values = ", ".join(f"('{t}', '{'global' if t in GLOBAL_TYPES + GLOBAL_MEASUREMENTS else 'regional'}')"
+                       for t in types)
     return f"""
 create or replace table outcome as
 with t(resource_type, scope) as (values {values}),
@@ -952,7 +1022,8 @@ def fix_metric_outcomes(con) -> None:
     con.execute("""
         update outcome set outcome = parent.outcome, status = parent.status
         from outcome parent
-        where outcome.resource_type in ('ec2_instance_metric', 'rds_instance_metric')
+        where outcome.resource_type in ('ec2_instance_metric', 'rds_instance_metric', 'log_group_metric',
+                                        'nat_gateway_metric')
           and parent.resource_type = replace(outcome.resource_type, '_metric', '')
           and parent.d = outcome.d and parent.a = outcome.a and parent.folder = outcome.folder
           and parent.status <> 'ok'""")
@@ -1040,7 +1111,7 @@ def generate(p: Params, folder: Path, log=print) -> dict:
     by_name = {g.name: g for g in GENS}
     for name in type_names:
         t0 = time.monotonic()
-        global_ = name in GLOBAL_TYPES
+        global_ = name in GLOBAL_TYPES + GLOBAL_MEASUREMENTS
         query = METRIC_SQL[name] if name in METRIC_SQL else type_sql(by_name[name], "global" if global_ else "regional")
         partition = "snapshot_date, account_id" if global_ else "snapshot_date, account_id, region"
         # statistics are ~3x the resources: a day per statement keeps DuckDB's partitioned writer small
@@ -1112,7 +1183,7 @@ def generate(p: Params, folder: Path, log=print) -> dict:
             "select sum(rows)::bigint from manifest where snapshot_date = ?", [extra_date]).fetchone()[0]),
         "resources_per_day": {str(k): v for k, v in con.execute(
             "select snapshot_date, sum(rows)::bigint from manifest where resource_type not like '%\\_metric' escape '\\' "
-            "group by 1 order by 1").fetchall()},
+            "and resource_type <> 'ce_service_cost' group by 1 order by 1").fetchall()},
         "statuses": dict(con.execute("select status, count(*) from manifest group by 1").fetchall()),
         "files": len(found),
     }

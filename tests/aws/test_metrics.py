@@ -10,8 +10,8 @@ from moto import mock_aws
 
 from cloud_inventory.accounts import Account
 from cloud_inventory.aws.extractor import Extraction
-from cloud_inventory.aws.metrics import (AGENT_MEMORY, DAYS, PERIOD_SECONDS, QUERIES_PER_CALL, STATISTICS,
-                                         fetch_daily_statistics, metric_queries, statistics_window)
+from cloud_inventory.aws.metrics import (AGENT_MEMORY, DAYS, NAT_BYTES, PERIOD_SECONDS, QUERIES_PER_CALL,
+                                         STATISTICS, fetch_daily_statistics, metric_queries, statistics_window)
 from cloud_inventory.aws.registry import BY_NAME
 
 from .support import RUN_ID, SNAPSHOT_DATE, read_partition
@@ -146,3 +146,62 @@ def test_through_the_extractor_after_instances(run, lake):
     assert len(rows) == 3 * len(STATISTICS) == outcomes[0].rows
     assert {row["resource_id"] for row in rows} == {instance}
     assert outcomes[0].api_calls >= 1
+
+
+def test_byte_volumes_are_daily_sums_only(run):
+    """Log ingestion and NAT traffic are billed by the day's total: Sum, and no Average or Maximum queried."""
+    cloudwatch = run.client("cloudwatch")
+    group, gateway = "/aws/containerinsights/prod-eks/application", "nat-0a1b2c3d4e5f60718"
+    for hour in (3, 15):  # two datapoints a day: the item is their total
+        cloudwatch.put_metric_data(Namespace="AWS/Logs", MetricData=[{
+            "MetricName": "IncomingBytes", "Dimensions": [{"Name": "LogGroupName", "Value": group}],
+            "Value": 1000.0 * hour, "Unit": "Bytes", "Timestamp": END.replace(hour=hour) - timedelta(days=day)}
+            for day in (1, 2)])
+    for n, metric in enumerate(NAT_BYTES):
+        put_daily(cloudwatch, "AWS/NATGateway", metric, [{"Name": "NatGatewayId", "Value": gateway}], days=[1],
+                  value=lambda _, n=n: float(n + 1))
+    run.collected["log_group"].append(group)
+    run.collected["nat_gateway"].append(gateway)
+
+    queries = metric_queries(cloudwatch, "log_group", [group]) + metric_queries(cloudwatch, "nat_gateway", [gateway])
+    assert {q["stat"] for q in queries} == {"Sum"}
+    assert sorted(q["metric"]["MetricName"] for q in queries) == sorted(("IncomingBytes", *NAT_BYTES))
+    assert {q["metric"]["Namespace"] for q in queries} == {"AWS/Logs", "AWS/NATGateway"}
+
+    logs = [item for page in fetch_daily_statistics(run, "log_group") for item in page]
+    assert sorted((i["Timestamp"].date(), i["Value"]) for i in logs) == [
+        ((END - timedelta(days=day)).date(), 18000.0) for day in (2, 1)]
+    assert {(i["ResourceType"], i["ResourceId"], i["Stat"]) for i in logs} == {("log_group", group, "Sum")}
+    assert logs[0]["Dimensions"] == [{"Name": "LogGroupName", "Value": group}]
+    nat = [item for page in fetch_daily_statistics(run, "nat_gateway") for item in page]
+    assert {i["MetricName"]: i["Value"] for i in nat} == {metric: float(n + 1) for n, metric in enumerate(NAT_BYTES)}
+
+
+def test_a_plain_metric_tuple_takes_the_default_statistics(run, monkeypatch):
+    from cloud_inventory.aws import metrics
+
+    monkeypatch.setitem(metrics.FIXED_METRICS, "rds_instance",
+                        (("AWS/RDS", "FreeableMemory", "DBInstanceIdentifier"),))
+    queries = metric_queries(run.client("cloudwatch"), "rds_instance", ["orders-db"])
+    assert [(q["metric"]["MetricName"], q["stat"]) for q in queries] == [("FreeableMemory", s) for s in STATISTICS]
+
+
+def test_log_groups_and_nat_gateways_through_the_extractor(run, lake):
+    logs = run.client("logs")
+    logs.create_log_group(logGroupName="/app/web")
+    ec2 = run.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.0.0/24")["Subnet"]["SubnetId"]
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    gateway = ec2.create_nat_gateway(SubnetId=subnet, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
+    cloudwatch = run.client("cloudwatch")
+    put_daily(cloudwatch, "AWS/Logs", "IncomingBytes", [{"Name": "LogGroupName", "Value": "/app/web"}], days=[1, 2])
+    put_daily(cloudwatch, "AWS/NATGateway", "BytesInFromSource", [{"Name": "NatGatewayId", "Value": gateway}],
+              days=[1])
+    outcomes = run.run([BY_NAME[name] for name in ("log_group", "log_group_metric", "nat_gateway",
+                                                   "nat_gateway_metric")])
+    assert [o.status for o in outcomes] == ["ok"] * 4
+    log_rows = read_partition(lake, "log_group_metric", ACCOUNT.id, REGION)
+    assert len(log_rows) == 2 and {row["resource_id"] for row in log_rows} == {"/app/web"}
+    nat_rows = read_partition(lake, "nat_gateway_metric", ACCOUNT.id, REGION)
+    assert len(nat_rows) == 1 and nat_rows[0]["resource_id"] == gateway

@@ -347,7 +347,7 @@ def _(aws):
                 arn=f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:/aws/lambda/orders-api")
 
 
-def _daily_datapoint(aws, namespace, metric, dimension, resource_id, value):
+def _daily_datapoint(aws, namespace, metric, dimension, resource_id, value, statistics=("Average", "Maximum")):
     from datetime import datetime, timedelta, timezone
 
     yesterday = datetime.now(timezone.utc).replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=1)
@@ -357,8 +357,9 @@ def _daily_datapoint(aws, namespace, metric, dimension, resource_id, value):
 
     def check_all(rows):
         mine = [json.loads(row["raw"]) for row in rows if row["resource_id"] == resource_id]
-        assert {(m["MetricName"], m["Stat"], m["Value"]) for m in mine} >= {(metric, "Average", value),
-                                                                            (metric, "Maximum", value)}
+        assert {(m["MetricName"], m["Stat"], m["Value"]) for m in mine} >= {(metric, stat, value)
+                                                                            for stat in statistics}
+        assert {m["Stat"] for m in mine} == set(statistics)
 
     return check_all
 
@@ -375,6 +376,48 @@ def _(aws):
     _db_instance(aws)
     return dict(resource_id="orders-db", check_all=_daily_datapoint(
         aws, "AWS/RDS", "DatabaseConnections", "DBInstanceIdentifier", "orders-db", 7.0))
+
+
+@setup("log_group_metric")
+def _(aws):
+    aws.client("logs").create_log_group(logGroupName="/aws/eks/orders/cluster")
+    return dict(resource_id="/aws/eks/orders/cluster", check_all=_daily_datapoint(
+        aws, "AWS/Logs", "IncomingBytes", "LogGroupName", "/aws/eks/orders/cluster", 2048.0, ("Sum",)))
+
+
+@setup("nat_gateway_metric")
+def _(aws):
+    ec2 = aws.client("ec2")
+    _, (sid,) = subnets(aws)
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=sid, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
+    return dict(resource_id=nat, check_all=_daily_datapoint(
+        aws, "AWS/NATGateway", "BytesInFromSource", "NatGatewayId", nat, 4096.0, ("Sum",)))
+
+
+@setup("ce_service_cost")
+def _(aws):
+    from datetime import datetime, timedelta, timezone
+
+    import requests
+
+    yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).date()
+    period = {"Start": yesterday.isoformat(), "End": (yesterday + timedelta(days=1)).isoformat()}
+    # moto tracks no spend: its documented hook queues the answer of the next GetCostAndUsage call
+    answer = {"ResultsByTime": [{"TimePeriod": period, "Estimated": True, "Total": {}, "Groups": [
+        {"Keys": ["AmazonCloudWatch", ACCOUNT_ID], "Metrics": {"UnblendedCost": {"Amount": "12.5", "Unit": "USD"}}}]}],
+        "DimensionValueAttributes": []}
+    response = requests.post("http://motoapi.amazonaws.com/moto-api/static/ce/cost-and-usage-results",
+                             json={"account_id": ACCOUNT_ID, "results": [answer]})
+    assert response.status_code == 201
+
+    def check(row):
+        item = json.loads(row["raw"])
+        assert (item["Service"], item["LinkedAccountId"], item["Amount"], item["Unit"], item["Metric"]) == (
+            "AmazonCloudWatch", ACCOUNT_ID, "12.5", "USD", "UnblendedCost")
+        assert item["TimePeriod"] == period and item["Estimated"] is True
+
+    return dict(resource_id=f"{ACCOUNT_ID}/AmazonCloudWatch/{yesterday}", check=check)
 
 
 SSM_ENTRY = "ssm_managed_instance"  # moto does not implement ssm:DescribeInstanceInformation

@@ -174,9 +174,39 @@ def test_containers_ml_serverless_logs(aws):
     assert fns == ["prod-order-events", "prod-thumbnailer"]
     assert [f["FunctionName"] for f in aws(DEV, "lambda").list_functions()["Functions"]] == ["dev-hello"]
     groups = aws(PROD, "logs").describe_log_groups()["logGroups"]
-    assert len(groups) == 5
+    assert len(groups) == 7
     assert sorted(g["logGroupName"] for g in groups if "retentionInDays" not in g) == \
         ["/app/prod/legacy-batch", "/app/prod/web"]
+
+
+def test_log_ingestion_nat_bytes_and_cost_explorer(aws):
+    from cloud_inventory.demo.estate import CLOUDWATCH_SPEND_USD, CONTAINER_INSIGHTS_APPLICATION_GB, GB
+
+    midnight = NOW.replace(hour=0, minute=0, second=0, microsecond=0)
+    window = {"StartTime": midnight - dt.timedelta(days=14), "EndTime": midnight, "Period": 86400,
+              "Statistics": ["Sum"]}
+    cloudwatch = aws(PROD, "cloudwatch")
+    ingested = cloudwatch.get_metric_statistics(
+        Namespace="AWS/Logs", MetricName="IncomingBytes", **window,
+        Dimensions=[{"Name": "LogGroupName", "Value": "/aws/containerinsights/prod-eks/application"}])
+    by_day = {p["Timestamp"].date(): p["Sum"] for p in ingested["Datapoints"]}
+    assert [by_day[day] for day in sorted(by_day)] == [gb * GB for gb in CONTAINER_INSIGHTS_APPLICATION_GB]
+    assert max(by_day) == (midnight - dt.timedelta(days=1)).date()  # the spike is the last whole day
+    nats = {tag(n, "Name"): n["NatGatewayId"] for n in aws(STAGING, "ec2").describe_nat_gateways()["NatGateways"]}
+    assert list(nats) == ["stg-nat-a"]
+    idle = aws(STAGING, "cloudwatch").get_metric_statistics(
+        Namespace="AWS/NATGateway", MetricName="BytesInFromSource", **window,
+        Dimensions=[{"Name": "NatGatewayId", "Value": nats["stg-nat-a"]}])
+    assert [p["Sum"] for p in idle["Datapoints"]] == [0.0] * 14
+    yesterday = (midnight - dt.timedelta(days=1)).date()
+    spend = aws(PROD, "ce").get_cost_and_usage(
+        TimePeriod={"Start": (yesterday - dt.timedelta(days=13)).isoformat(), "End": midnight.date().isoformat()},
+        Granularity="DAILY", Metrics=["UnblendedCost"],
+        GroupBy=[{"Type": "DIMENSION", "Key": "SERVICE"}, {"Type": "DIMENSION", "Key": "LINKED_ACCOUNT"}])
+    (last,) = [day for day in spend["ResultsByTime"] if day["TimePeriod"]["Start"] == yesterday.isoformat()]
+    amounts = {tuple(g["Keys"]): g["Metrics"]["UnblendedCost"]["Amount"] for g in last["Groups"]}
+    assert amounts[("AmazonCloudWatch", PROD)] == f"{CLOUDWATCH_SPEND_USD[-1]:.2f}"
+    assert ("Amazon Elastic Compute Cloud - Compute", STAGING) in amounts  # the management account answers for it
 
 
 def test_buckets_zones_distributions(aws):

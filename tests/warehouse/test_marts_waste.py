@@ -30,7 +30,8 @@ MODELS = ("intermediate/int_aws__source_snapshots.sql", "intermediate/int_waste_
           "marts/waste_summary.sql")
 DICTIONARY = PROJECT_ROOT / "docs" / "data-dictionary"
 CATEGORIES = {"stopped_instance", "unattached_volume", "unassociated_eip", "orphaned_snapshot", "old_snapshot",
-              "gp2_volume", "idle_instance", "idle_rds_instance", "idle_load_balancer", "log_group_no_retention"}
+              "gp2_volume", "idle_instance", "idle_rds_instance", "idle_load_balancer", "log_group_no_retention",
+              "idle_nat_gateway"}
 
 
 def price(key: str, region: str, seeds: Path = SEEDS) -> Decimal:
@@ -94,6 +95,8 @@ def expected_findings() -> dict[tuple[str, str, str, str], Decimal]:
         # prod-promo-tg never had targets; stg-web-tg lost its only one when day 2 terminated stg-web-1
         ("idle_load_balancer", PROD, US, "prod-promo-alb"): hourly("elb:application"),
         ("idle_load_balancer", STAGING, US, "stg-web-alb"): hourly("elb:application"),
+        # a month of NAT gateway hours: nothing through stg-nat-a for the 14 days (prod-nat-a is busy)
+        ("idle_nat_gateway", STAGING, US, "stg-nat-a"): hourly("nat:hour"),
     }
     # log groups without retention: moto stores no bytes, a real $0.00
     for account, region, name in ((PROD, US, "/app/prod/web"), (PROD, US, "/app/prod/legacy-batch"),

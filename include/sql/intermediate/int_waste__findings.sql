@@ -34,6 +34,10 @@ log_group_findings as (
     select * from intermediate.int_waste__log_group_findings
 ),
 
+nat_gateway_findings as (
+    select * from intermediate.int_waste__nat_gateway_findings
+),
+
 candidates as (
     select * from instance_findings
     union all by name
@@ -46,6 +50,8 @@ candidates as (
     select * from rds_findings
     union all by name
     select * from log_group_findings
+    union all by name
+    select * from nat_gateway_findings
 ),
 
 precedence as (

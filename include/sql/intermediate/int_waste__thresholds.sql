@@ -15,7 +15,10 @@ pivoted as (
         max(cast(value as double)) filter (where name = 'idle_instance_min_days')          as idle_instance_min_days,
         max(cast(value as double)) filter (where name = 'idle_rds_max_connections')        as idle_rds_max_connections,
         max(cast(value as double)) filter (where name = 'idle_rds_window_days')            as idle_rds_window_days,
-        max(cast(value as double)) filter (where name = 'hours_per_month')                 as hours_per_month
+        max(cast(value as double)) filter (where name = 'hours_per_month')                 as hours_per_month,
+        max(cast(value as double)) filter (where name = 'idle_nat_max_gb')                 as idle_nat_max_gb,
+        max(cast(value as double)) filter (where name = 'idle_nat_window_days')            as idle_nat_window_days,
+        max(cast(value as double)) filter (where name = 'idle_nat_min_days')               as idle_nat_min_days
     from waste_thresholds
 ),
 
@@ -43,7 +46,15 @@ final as (
                       error('waste_thresholds.csv has no idle_rds_window_days')) as integer)
                                                                             as idle_rds_window_days,
         coalesce(hours_per_month, error('waste_thresholds.csv has no hours_per_month'))
-                                                                            as hours_per_month
+                                                                            as hours_per_month,
+        coalesce(idle_nat_max_gb, error('waste_thresholds.csv has no idle_nat_max_gb'))
+                                                                            as idle_nat_max_gb,
+        cast(coalesce(idle_nat_window_days,
+                      error('waste_thresholds.csv has no idle_nat_window_days')) as integer)
+                                                                            as idle_nat_window_days,
+        cast(coalesce(idle_nat_min_days,
+                      error('waste_thresholds.csv has no idle_nat_min_days')) as integer)
+                                                                            as idle_nat_min_days
     from pivoted
 )
 

@@ -1,22 +1,43 @@
 """CloudWatch daily statistics for the last 14 days, batched through GetMetricData.
 
 CPU for every EC2 and RDS instance, memory where the CloudWatch agent publishes it, and RDS
-connections: what the idle-resource marts judge by. One item per (resource, metric, statistic, day).
+connections: what the idle-resource marts judge by; the bytes each CloudWatch Logs log group took in
+(what ingestion is billed on) and the bytes through each NAT gateway (what data processing is billed on).
+One item per (resource, metric, statistic, day).
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 DAYS = 14
 PERIOD_SECONDS = 86400
 QUERIES_PER_CALL = 500  # GetMetricData's limit
-STATISTICS = ("Average", "Maximum")
+STATISTICS = ("Average", "Maximum")  # the default: levels (percent, connections) are judged by these
+SUM = ("Sum",)  # volumes (bytes) are billed by their daily total; an average of 1-minute points means nothing
 AGENT_MEMORY = ("CWAgent", "mem_used_percent")
+
+
+class Metric(NamedTuple):
+    """A metric measured for every resource of a type, the resource id as its one dimension."""
+
+    namespace: str
+    name: str
+    dimension: str
+    statistics: tuple[str, ...] = STATISTICS
+
+
+# NAT gateways: AWS bills "per GB of data processed", whichever way it flows
+# (https://aws.amazon.com/vpc/pricing/), and every byte a gateway processes is received once, from a client in
+# the VPC (BytesInFromSource) or from the destination (BytesInFromDestination); the Bytes*Out* metrics are
+# the same traffic leaving (https://docs.aws.amazon.com/vpc/latest/userguide/metrics-dimensions-nat-gateway.html).
+NAT_BYTES = ("BytesInFromSource", "BytesInFromDestination", "BytesOutToDestination", "BytesOutToSource")
 FIXED_METRICS = {
-    "ec2_instance": (("AWS/EC2", "CPUUtilization", "InstanceId"),),
-    "rds_instance": (("AWS/RDS", "CPUUtilization", "DBInstanceIdentifier"),
-                     ("AWS/RDS", "DatabaseConnections", "DBInstanceIdentifier")),
+    "ec2_instance": (Metric("AWS/EC2", "CPUUtilization", "InstanceId"),),
+    "rds_instance": (Metric("AWS/RDS", "CPUUtilization", "DBInstanceIdentifier"),
+                     Metric("AWS/RDS", "DatabaseConnections", "DBInstanceIdentifier")),
+    "log_group": (Metric("AWS/Logs", "IncomingBytes", "LogGroupName", SUM),),
+    "nat_gateway": tuple(Metric("AWS/NATGateway", name, "NatGatewayId", SUM) for name in NAT_BYTES),
 }
 
 
@@ -41,19 +62,20 @@ def _agent_memory_metrics(client, instance_ids: set[str]) -> Iterator[tuple[str,
 
 
 def metric_queries(client, resource_type: str, resource_ids: list[str]) -> list[dict]:
-    """One description per (resource, metric, statistic)."""
-    targets: list[tuple[str, str, dict]] = []
+    """One description per (resource, metric, statistic): each metric with its own statistics."""
+    targets: list[tuple[str, dict, tuple[str, ...]]] = []
     for resource_id in resource_ids:
-        for namespace, metric, dimension in FIXED_METRICS[resource_type]:
-            targets.append((resource_type, resource_id, {
-                "Namespace": namespace, "MetricName": metric,
-                "Dimensions": [{"Name": dimension, "Value": resource_id}]}))
+        for entry in FIXED_METRICS[resource_type]:
+            metric = Metric(*entry)  # a plain (namespace, name, dimension) takes the default statistics
+            targets.append((resource_id, {
+                "Namespace": metric.namespace, "MetricName": metric.name,
+                "Dimensions": [{"Name": metric.dimension, "Value": resource_id}]}, metric.statistics))
     instance_ids = set(resource_ids) if resource_type == "ec2_instance" else set()
     if instance_ids:
-        targets.extend(("ec2_instance", instance_id, metric)
+        targets.extend((instance_id, metric, STATISTICS)
                        for instance_id, metric in _agent_memory_metrics(client, instance_ids))
     return [{"resource_type": resource_type, "resource_id": resource_id, "metric": metric, "stat": stat}
-            for resource_type, resource_id, metric in targets for stat in STATISTICS]
+            for resource_id, metric, statistics in targets for stat in statistics]
 
 
 def fetch_daily_statistics(context, resource_type: str) -> Iterator[list[dict]]:

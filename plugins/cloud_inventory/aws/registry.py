@@ -14,6 +14,7 @@ from typing import Any, Callable, Literal
 
 from botocore import xform_name
 
+from cloud_inventory.aws.costs import cost_item_id, fetch_daily_service_costs
 from cloud_inventory.aws.metrics import fetch_daily_statistics
 from cloud_inventory.values import Field
 
@@ -133,7 +134,7 @@ REGISTRY: tuple[ResourceType, ...] = (
                  state="Status", tags="TagSet", page_size=1000),
     ResourceType("nat_gateway", "ec2", "describe_nat_gateways", "NatGateways[]", id="NatGatewayId",
                  arn="arn:{partition}:ec2:{region}:{account}:natgateway/{id}", state="State",
-                 created="CreateTime", page_size=1000),
+                 created="CreateTime", page_size=1000, collect="NatGatewayId"),
     ResourceType("elbv2_load_balancer", "elbv2", "describe_load_balancers", "LoadBalancers[]",
                  id="LoadBalancerArn", arn="LoadBalancerArn", name_field="LoadBalancerName", state="State.Code",
                  created="CreatedTime", tag_lookup=_ELBV2_TAGS, page_size=400),
@@ -199,7 +200,8 @@ REGISTRY: tuple[ResourceType, ...] = (
                  page_size=50),
     ResourceType("log_group", "logs", "describe_log_groups", "logGroups[]", id="logGroupName",
                  arn=lambda item: item.get("logGroupArn") or item.get("arn", "").removesuffix(":*") or None,
-                 name_field="logGroupName", created="creationTime", tags=None, page_size=50),
+                 name_field="logGroupName", created="creationTime", tags=None, page_size=50,
+                 collect="logGroupName"),
 )
 
 
@@ -208,7 +210,11 @@ REGISTRY += tuple(
     ResourceType(f"{measured}_metric", "cloudwatch", "get_metric_data", id="ResourceId", tags=None,
                  fetch=partial(fetch_daily_statistics, resource_type=measured), depends_on=(measured,),
                  extra_operations=extra)
-    for measured, extra in (("ec2_instance", ("list_metrics",)), ("rds_instance", ())))
+    for measured, extra in (("ec2_instance", ("list_metrics",)), ("rds_instance", ()), ("log_group", ()),
+                            ("nat_gateway", ())))
+# Daily spend per service and linked account (Cost Explorer answers for the whole account, from us-east-1).
+REGISTRY += (ResourceType("ce_service_cost", "ce", "get_cost_and_usage", id=cost_item_id, scope="global", tags=None,
+                          fetch=fetch_daily_service_costs),)
 BY_NAME: dict[str, ResourceType] = {entry.name: entry for entry in REGISTRY}
 
 

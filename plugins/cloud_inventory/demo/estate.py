@@ -20,6 +20,13 @@ moto limits worth knowing (and what we do about them):
 * CloudWatch datapoints are put with past timestamps (moto accepts them), one per day for the last
   14 days, so ``get_metric_data`` with ``Period=86400`` returns 14 daily values.
 * Target health comes from moto (registered running instances are ``healthy``).
+* Log ingestion (``AWS/Logs IncomingBytes``) and NAT gateway bytes (``AWS/NATGateway``) are put as one
+  datapoint at noon UTC of each of the last 14 whole days, the day's total (what ``Sum`` returns).
+* moto tracks no spend: Cost Explorer answers come from moto's documented queue
+  (``POST /moto-api/static/ce/cost-and-usage-results``), filled for prod (the management account, answering
+  for itself and staging) with 14 days of spend per service; the last whole day's CloudWatch spend jumps with
+  the Container Insights ingestion spike. staging's own Cost Explorer answers nothing (moto's empty queue);
+  dev's is denied (demo/run.py's faults).
 """
 
 from __future__ import annotations
@@ -135,7 +142,7 @@ def _iam_baseline(c: _Ctx) -> dict[str, str]:
             "ec2:Describe*", "elasticloadbalancing:Describe*", "rds:Describe*", "rds:ListTagsForResource",
             "eks:List*", "eks:Describe*", "s3:ListAllMyBuckets", "s3:GetBucket*", "route53:List*", "route53:Get*",
             "cloudfront:List*", "cloudfront:Get*", "sagemaker:List*", "sagemaker:Describe*", "redshift:Describe*",
-            "lambda:List*", "lambda:GetFunction*", "logs:Describe*", "cloudwatch:GetMetricData",
+            "lambda:List*", "lambda:GetFunction*", "logs:Describe*", "cloudwatch:GetMetricData", "ce:GetCostAndUsage",
             "cloudwatch:ListMetrics", "ssm:DescribeInstanceInformation", "tag:GetResources"]}],
     }))
     arns = {}
@@ -249,6 +256,65 @@ def _put_rds(c: _Ctx, db_ids: list[str], idle: set[str], now: dt.datetime) -> No
             data.append({"MetricName": "DatabaseConnections", "Dimensions": dims, "Timestamp": ts, "Value": conns,
                          "Unit": "Count"})
         cw.put_metric_data(Namespace="AWS/RDS", MetricData=data)
+
+
+GB = 1024 ** 3
+# prod-eks's Container Insights application logs: ~3 GB a day, then 120 GB on the last whole day (a crash-looping
+# worker logging its stack trace in a loop): a log-ingestion spike tied to the cluster's pods that day
+CONTAINER_INSIGHTS_APPLICATION_GB = (3.1, 3.4, 2.9, 3.6, 3.2, 3.0, 3.5, 3.3, 3.1, 3.4, 2.8, 3.2, 3.3, 120.0)
+# and the CloudWatch spend that goes with it ($, prod): ~$4 a day, then the spike's ingestion on top
+CLOUDWATCH_SPEND_USD = (4.1, 3.9, 4.3, 4.0, 3.8, 4.2, 4.4, 4.0, 3.9, 4.1, 4.2, 3.7, 4.0, 64.3)
+
+
+def _whole_days(now: dt.datetime) -> list[dt.datetime]:
+    """Noon UTC of each of the last METRIC_DAYS whole days, oldest first (the last is yesterday)."""
+    midnight = now.astimezone(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    return [midnight - dt.timedelta(days=days_ago) + dt.timedelta(hours=12) for days_ago in range(METRIC_DAYS, 0, -1)]
+
+
+def _put_daily_totals(c: _Ctx, namespace: str, dimension: str, resource_id: str, totals: dict[str, list[float]],
+                      now: dt.datetime) -> None:
+    """One datapoint per metric and whole day, oldest first: the day's total, in bytes."""
+    cw = c("cloudwatch")
+    for metric, values in totals.items():
+        cw.put_metric_data(Namespace=namespace, MetricData=[
+            {"MetricName": metric, "Dimensions": [{"Name": dimension, "Value": resource_id}], "Timestamp": when,
+             "Value": value, "Unit": "Bytes"} for when, value in zip(_whole_days(now), values)])
+
+
+def _put_log_ingestion(c: _Ctx, gb_per_day: dict[str, tuple[float, ...]], now: dt.datetime) -> None:
+    for group, gbs in gb_per_day.items():
+        _put_daily_totals(c, "AWS/Logs", "LogGroupName", group, {"IncomingBytes": [gb * GB for gb in gbs]}, now)
+
+
+def _put_nat_bytes(c: _Ctx, nat_id: str, gb_from_source: list[float], gb_from_destination: list[float],
+                   now: dt.datetime) -> None:
+    """What goes in comes out: each direction's bytes out equal the other side's bytes in."""
+    source, destination = [gb * GB for gb in gb_from_source], [gb * GB for gb in gb_from_destination]
+    _put_daily_totals(c, "AWS/NATGateway", "NatGatewayId", nat_id, {
+        "BytesInFromSource": source, "BytesOutToDestination": source,
+        "BytesInFromDestination": destination, "BytesOutToSource": destination}, now)
+
+
+def _queue_cost_explorer(c: _Ctx, spend: dict[tuple[str, str], tuple[float, ...]], now: dt.datetime) -> bool:
+    """The answer prod's Cost Explorer gives (moto's queue; False when the emulator has no such hook)."""
+    days = [when.date() for when in _whole_days(now)]
+    answer = {"DimensionValueAttributes": [], "ResultsByTime": [
+        {"TimePeriod": {"Start": day.isoformat(), "End": (day + dt.timedelta(days=1)).isoformat()},
+         "Estimated": index == len(days) - 1, "Total": {},
+         "Groups": [{"Keys": [service, account], "Metrics": {"UnblendedCost": {"Amount": f"{usd[index]:.2f}",
+                                                                               "Unit": "USD"}}}
+                    for (service, account), usd in spend.items()]}
+        for index, day in enumerate(days)]}
+    payload = json.dumps({"account_id": c.account_id, "results": [answer]}).encode()
+    req = urllib.request.Request(f"{c.endpoint_url.rstrip('/')}/moto-api/static/ce/cost-and-usage-results",
+                                 data=payload, method="POST", headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status == 201
+    except (urllib.error.URLError, OSError) as exc:
+        log.warning("cannot queue Cost Explorer answers (%s); is this a moto server?", exc)
+        return False
 
 
 def _lambda_zip(handler_body: str) -> bytes:
@@ -510,6 +576,8 @@ def _seed_prod_us(c: _Ctx, roles: dict[str, str], now: dt.datetime, out: dict[st
     nat = ec2.create_nat_gateway(SubnetId=sn["prod-public-a"], AllocationId=nat_alloc,
                                  TagSpecifications=c.tag_spec("natgateway", "prod-nat-a", "platform"))
     out["nat_gateways"].append(nat["NatGateway"]["NatGatewayId"])
+    _put_nat_bytes(c, nat["NatGateway"]["NatGatewayId"], [20.0 + day % 5 for day in range(METRIC_DAYS)],
+                   [30.0 + day % 3 for day in range(METRIC_DAYS)], now)
 
     # the small DB subnet gets fairly full: 8 of its 11 usable addresses carry interfaces
     for i in range(8):
@@ -577,8 +645,13 @@ def _seed_prod_us(c: _Ctx, roles: dict[str, str], now: dt.datetime, out: dict[st
     for name, team, retention in (("/aws/lambda/prod-thumbnailer", "web", 14),
                                   ("/aws/lambda/prod-order-events", "payments", 30),
                                   ("/aws/eks/prod-eks/cluster", "platform", 90),
+                                  ("/aws/containerinsights/prod-eks/application", "platform", 30),
+                                  ("/aws/containerinsights/prod-eks/performance", "platform", 30),
                                   ("/app/prod/web", "web", None), ("/app/prod/legacy-batch", "legacy", None)):
         _log_group(c, name, team, retention)
+    _put_log_ingestion(c, {"/aws/containerinsights/prod-eks/application": CONTAINER_INSIGHTS_APPLICATION_GB,
+                           "/aws/containerinsights/prod-eks/performance": (1.2,) * METRIC_DAYS,
+                           "/aws/eks/prod-eks/cluster": (0.8,) * METRIC_DAYS}, now)
     assets = _bucket(c, "demo-prod-web-assets", "web")
     _bucket(c, "demo-prod-logs-us-east-1", "platform")
     _bucket(c, "demo-prod-data-lake", "data")
@@ -598,6 +671,13 @@ def _seed_prod_us(c: _Ctx, roles: dict[str, str], now: dt.datetime, out: dict[st
     ], private_vpc=vpc)
     out["hosted_zones"] += [zone, private]
     out["distributions"].append(cdn["id"])
+
+    out["cost_explorer"] = _queue_cost_explorer(c, {
+        ("AmazonCloudWatch", PROD): CLOUDWATCH_SPEND_USD,
+        ("Amazon Elastic Compute Cloud - Compute", PROD): tuple(118.0 + day % 4 for day in range(METRIC_DAYS)),
+        ("Amazon Relational Database Service", PROD): (45.6,) * METRIC_DAYS,
+        ("Amazon Elastic Compute Cloud - Compute", STAGING): tuple(30.0 + day % 2 for day in range(METRIC_DAYS)),
+    }, now)
 
     _put_cpu(c, inst, {"prod-analytics-idle", "prod-bastion"}, now)
     _put_mem(c, {k: inst[k] for k in ("prod-app-1", "prod-app-2", "prod-web-1", "prod-analytics-idle")}, now)
@@ -674,6 +754,12 @@ def _seed_staging_us(c: _Ctx, roles: dict[str, str], now: dt.datetime, out: dict
          [("stg-general", "t3.large", 2)])
     _sagemaker(c, roles, "data-science", "stg-ds-notebook", None)
     _redshift(c, "stg-dwh", "dc2.large", 1, "data")
+    # a NAT gateway left from a load test: available, nothing through it for two weeks (idle_nat_gateway)
+    stg_nat_alloc, _ = _eip(c, "stg-nat-eip", "platform")
+    stg_nat = c("ec2").create_nat_gateway(SubnetId=sn["stg-public-a"], AllocationId=stg_nat_alloc,
+                                          TagSpecifications=c.tag_spec("natgateway", "stg-nat-a", "platform"))
+    out["nat_gateways"].append(stg_nat["NatGateway"]["NatGatewayId"])
+    _put_nat_bytes(c, stg_nat["NatGateway"]["NatGatewayId"], [0.0] * METRIC_DAYS, [0.0] * METRIC_DAYS, now)
     _volume(c, "stg-old-test-data", 100, "gp2", "qa")
     _lambda(c, "stg-order-events", roles["lambda-exec"], "payments")
     _log_group(c, "/aws/lambda/stg-order-events", "payments", 7)

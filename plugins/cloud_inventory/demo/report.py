@@ -1,5 +1,6 @@
-"""What `make demo` prints at the end from the warehouse: waste, the changes between the demo days, and the
-quality run's stale sources, digest and Data Docs. Each part says so when its table is not there."""
+"""What `make demo` prints at the end from the warehouse: waste, idle NAT gateways, cost spikes, the changes between
+the demo days, and the quality run's stale sources, digest and Data Docs. Each part says so when its table is not
+there."""
 from __future__ import annotations
 
 from email.message import EmailMessage
@@ -35,6 +36,22 @@ def print_marts(warehouse: Path) -> None:
         _section(con, "Top 10 wasteful resources (marts.waste)",
                  "select category, account_name, region, resource_name, detail, est_monthly_usd from marts.waste "
                  "order by est_monthly_usd desc nulls last limit 10")
+        _section(con, "Idle NAT gateways (marts.waste, category idle_nat_gateway)",
+                 "select account_name, region, resource_name, resource_id, detail, est_monthly_usd from marts.waste "
+                 "where category = 'idle_nat_gateway' order by est_monthly_usd desc nulls last")
+        _section(con, "NAT gateways: data processed and its cost over the days of statistics "
+                      "(intermediate.int_waste__nat_gateway_traffic)",
+                 "select account_id, region, nat_gateway_id, count(*) as days, "
+                 "round(sum(processed_bytes) / 1024 ^ 3, 1) as processed_gb, "
+                 "round(sum(bytes_out_to_destination) / 1024 ^ 3, 1) as out_to_destination_gb, "
+                 "cast(round(sum(processed_usd), 2) as decimal(12, 2)) as processing_usd "
+                 "from intermediate.int_waste__nat_gateway_traffic group by all order by processing_usd desc")
+        _section(con, "Cost spikes: log ingestion and service spend (marts.cost_spikes)",
+                 "select spike_date, spike_kind, account_name, region, resource_id, day_usd, baseline_median_usd, "
+                 "ratio, cluster, evicted_pods, crash_looping_pods from marts.cost_spikes "
+                 "order by spike_date desc, day_usd desc")
+        _section(con, "  and what each says",
+                 "select detail from marts.cost_spikes order by spike_date desc, day_usd desc")
         _section(con, "Changes between the demo days (marts.resource_changes, instances and security groups)",
                  "select snapshot_date as day, resource_type, resource_id, name, field, old_value, new_value "
                  "from marts.resource_changes where resource_type in ('ec2_instance', 'security_group') "

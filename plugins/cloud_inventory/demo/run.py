@@ -35,10 +35,14 @@ from cloud_inventory.manifest import read_manifests
 DAYS = 3
 DEMO_DUMPS_URI = "s3://cloud-inventory-k8s-dumps/dumps"
 DEMO_ALERT_EMAIL = "oncall@example.com"
-# One realistic denial: dev's service control policy blocks SageMaker. Recorded as denied, never as "none".
+# Two realistic denials, recorded as denied, never as "none": dev's service control policy blocks SageMaker, and
+# dev is a member account the management account (prod) did not give Cost Explorer.
 DEMO_FAULTS = [{"account_id": estate.DEV, "service": "sagemaker", "code": "AccessDeniedException",
                 "message": "User is not authorized to perform sagemaker:List* with an explicit deny in a "
-                           "service control policy", "status": 400}]
+                           "service control policy", "status": 400},
+               {"account_id": estate.DEV, "service": "ce", "code": "AccessDeniedException",
+                "message": "Linked account doesn't have access to cost explorer. Please contact your master account.",
+                "status": 400}]
 # On the last day someone breaks dev's role trust: nothing in dev can be looked at (and stg-eks's bastion
 # stops dumping, demo/k8s.py). The quality run must name exactly those.
 DEV_ROLE_DENIED = {"account_id": estate.DEV, "service": "sts", "action": "AssumeRole", "code": "AccessDenied",

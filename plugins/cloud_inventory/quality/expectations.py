@@ -41,6 +41,7 @@ GLOBAL_REGION = "global"  # manifest rows of global types; staging rows of types
 WASTE_CATEGORIES = (
     "stopped_instance", "unattached_volume", "unassociated_eip", "orphaned_snapshot", "old_snapshot",
     "gp2_volume", "idle_instance", "idle_rds_instance", "idle_load_balancer", "log_group_no_retention",
+    "idle_nat_gateway",
 )
 # An AWS snapshot filed under date D is taken while its run for D runs: from D 00:00 UTC until the end of
 # that day plus this slack (late starts, retries). A Kubernetes dump's snapshot_date is its own UTC date.
