@@ -129,7 +129,8 @@ def test_rds_needs_no_list_metrics_and_nothing_collected_calls_nothing(run):
     run.collected["rds_instance"].append("orders-db")
     queries = metric_queries(cloudwatch, "rds_instance", run.collected["rds_instance"])
     assert {(q["metric"]["MetricName"], q["stat"]) for q in queries} == {
-        (metric, stat) for metric in ("CPUUtilization", "DatabaseConnections") for stat in STATISTICS}
+        (metric, stat) for metric in ("CPUUtilization", "DatabaseConnections") for stat in STATISTICS} | {
+        ("FreeableMemory", "Minimum")}  # its daily low: the day's memory peak, what rightsizing reads
     assert listed == []
     assert list(fetch_daily_statistics(run, "ec2_instance")) == []  # no instances: not even ListMetrics
     assert listed == [] and fetched == []
@@ -146,3 +147,18 @@ def test_through_the_extractor_after_instances(run, lake):
     assert len(rows) == 3 * len(STATISTICS) == outcomes[0].rows
     assert {row["resource_id"] for row in rows} == {instance}
     assert outcomes[0].api_calls >= 1
+
+
+def test_rds_freeable_memory_is_its_daily_minimum(run):
+    cloudwatch = run.client("cloudwatch")
+    db = [{"Name": "DBInstanceIdentifier", "Value": "orders-db"}]
+    gib = 1024 ** 3
+    for hour, free in ((3, 6 * gib), (12, 2 * gib), (20, 5 * gib)):  # day 1: 2 GiB free at its busiest
+        cloudwatch.put_metric_data(Namespace="AWS/RDS", MetricData=[{
+            "MetricName": "FreeableMemory", "Dimensions": db, "Value": free, "Unit": "Bytes",
+            "Timestamp": END.replace(hour=hour) - timedelta(days=1)}])
+    run.collected["rds_instance"].append("orders-db")
+
+    items = [item for page in fetch_daily_statistics(run, "rds_instance") for item in page]
+
+    assert [(i["MetricName"], i["Stat"], i["Value"]) for i in items] == [("FreeableMemory", "Minimum", 2 * gib)]

@@ -340,6 +340,22 @@ def _(aws):
     return dict(resource_id="orders-api", arn=function["FunctionArn"], name="orders-api", state=function.get("State"))
 
 
+@setup("ec2_instance_type")
+def _(aws):
+    # nothing to create: the region's catalog; every type it offers arrives, with its vCPUs and memory
+    def check(row):
+        item = json.loads(row["raw"])
+        assert (item["VCpuInfo"]["DefaultVCpus"], item["MemoryInfo"]["SizeInMiB"]) == (4, 16384)
+
+    def check_all(rows):
+        offered = aws.client("ec2").describe_instance_type_offerings(
+            LocationType="region", Filters=[{"Name": "location", "Values": [REGION]}])["InstanceTypeOfferings"]
+        assert {row["resource_id"] for row in rows} >= {"m5.large", "m5.2xlarge", "t3.small", "r6g.large"}
+        assert len(rows) == len({row["resource_id"] for row in rows}) >= len(offered) > 100
+
+    return dict(resource_id="m5.xlarge", name="m5.xlarge", check=check, check_all=check_all)
+
+
 @setup("log_group")
 def _(aws):
     aws.client("logs").create_log_group(logGroupName="/aws/lambda/orders-api")

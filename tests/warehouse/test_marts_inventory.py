@@ -27,7 +27,7 @@ MODELS = ("intermediate/int_aws__source_snapshots.sql", "intermediate/int_k8s__l
           "marts/eks_nodegroup_config.sql", "marts/rds_instance_config.sql")
 MARTS = ("inventory_current", "inventory_history", "resource_changes", "eks_nodegroup_config",
          "rds_instance_config")
-METRIC_TYPES = {"ec2_instance_metric", "rds_instance_metric"}
+NOT_RESOURCES = {"ec2_instance_metric", "rds_instance_metric", "ec2_instance_type"}  # statistics and a catalog
 PROD, STAGING, DEV = estate.PROD, estate.STAGING, estate.DEV
 ASSUME_ROLE_ERROR = "AssumeRole.AccessDenied"
 
@@ -61,7 +61,7 @@ def lake_ids(world, account: str, day) -> set[tuple[str, str]]:
         found = con.execute(
             f"select resource_type, resource_id, state from read_parquet('{base}/*/dt={day}/account_id={account}/*/*.parquet', "
             "hive_partitioning = false)").fetchall()
-    return {(t, i) for t, i, state in found if t not in METRIC_TYPES and state not in ("terminated", "deleted")}
+    return {(t, i) for t, i, state in found if t not in NOT_RESOURCES and state not in ("terminated", "deleted")}
 
 
 # -- the union -------------------------------------------------------------------------------------------------
@@ -71,12 +71,12 @@ def test_the_union_covers_every_aws_resource_staging_model(wh):
     read = {table.name for table in sqlglot.parse_one(union.read_text(), read="duckdb").find_all(exp.Table)
             if table.db == "staging"}
     staging_aws = {path.stem for path in (SQL_DIR / "staging").glob("stg_aws__*.sql")}
-    metric_models = {"stg_aws__ec2_instance_metrics", "stg_aws__rds_instance_metrics"}
-    assert metric_models <= staging_aws
-    assert read == staging_aws - metric_models, "add the missing staging models to the union list"
-    # every registry type but the statistics reaches the union (the demo world holds every type)
+    not_resources = {"stg_aws__ec2_instance_metrics", "stg_aws__rds_instance_metrics", "stg_aws__ec2_instance_types"}
+    assert not_resources <= staging_aws
+    assert read == staging_aws - not_resources, "add the missing staging models to the union list"
+    # every registry type but the statistics and the catalog reaches the union (the demo world holds every type)
     types = {t for (t,) in rows(wh, "select distinct resource_type from intermediate.int_inventory__aws_resources")}
-    assert types == {entry.name for entry in REGISTRY} - METRIC_TYPES
+    assert types == {entry.name for entry in REGISTRY} - NOT_RESOURCES
 
 
 # -- inventory_current -----------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 -- columns (identity, arn, name, tags, state, created_at, config_hash, snapshot date and time).
 --
 -- The union list: one line per AWS resource staging model, i.e. every staging.stg_aws__* except the two
--- CloudWatch statistics models (ec2_instance_metrics, rds_instance_metrics), which are not resources.
+-- CloudWatch statistics models (ec2_instance_metrics, rds_instance_metrics) and the instance type catalog
+-- (ec2_instance_types), which are not resources.
 -- tests/warehouse/test_marts_inventory.py fails when a staging AWS resource model is missing here.
 -- `union all by name` lines the branches up by column name (each staging model adds its own typed columns;
 -- only the common ones below are read, and DuckDB reads no other column of the staging tables).

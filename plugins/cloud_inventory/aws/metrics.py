@@ -1,7 +1,8 @@
 """CloudWatch daily statistics for the last 14 days, batched through GetMetricData.
 
-CPU for every EC2 and RDS instance, memory where the CloudWatch agent publishes it, and RDS
-connections: what the idle-resource marts judge by. One item per (resource, metric, statistic, day).
+CPU for every EC2 and RDS instance, memory where the CloudWatch agent publishes it, RDS connections
+and RDS freeable memory: what the idle-resource and rightsizing marts judge by. One item per
+(resource, metric, statistic, day).
 """
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ DAYS = 14
 PERIOD_SECONDS = 86400
 QUERIES_PER_CALL = 500  # GetMetricData's limit
 STATISTICS = ("Average", "Maximum")
+# Metrics read through other statistics than STATISTICS: FreeableMemory's daily low is the day's memory peak.
+METRIC_STATISTICS = {("AWS/RDS", "FreeableMemory"): ("Minimum",)}
 AGENT_MEMORY = ("CWAgent", "mem_used_percent")
 FIXED_METRICS = {
     "ec2_instance": (("AWS/EC2", "CPUUtilization", "InstanceId"),),
     "rds_instance": (("AWS/RDS", "CPUUtilization", "DBInstanceIdentifier"),
-                     ("AWS/RDS", "DatabaseConnections", "DBInstanceIdentifier")),
+                     ("AWS/RDS", "DatabaseConnections", "DBInstanceIdentifier"),
+                     ("AWS/RDS", "FreeableMemory", "DBInstanceIdentifier")),
 }
 
 
@@ -53,7 +57,8 @@ def metric_queries(client, resource_type: str, resource_ids: list[str]) -> list[
         targets.extend(("ec2_instance", instance_id, metric)
                        for instance_id, metric in _agent_memory_metrics(client, instance_ids))
     return [{"resource_type": resource_type, "resource_id": resource_id, "metric": metric, "stat": stat}
-            for resource_type, resource_id, metric in targets for stat in STATISTICS]
+            for resource_type, resource_id, metric in targets
+            for stat in METRIC_STATISTICS.get((metric["Namespace"], metric["MetricName"]), STATISTICS)]
 
 
 def fetch_daily_statistics(context, resource_type: str) -> Iterator[list[dict]]:

@@ -197,6 +197,10 @@ REGISTRY: tuple[ResourceType, ...] = (
     ResourceType("lambda_function", "lambda", "list_functions", "Functions[]", id="FunctionName",
                  arn="FunctionArn", name_field="FunctionName", state="State", created="LastModified", tags=None,
                  page_size=50),
+    # The region's catalog of instance types (vCPUs, memory): the sizes rightsizing chooses from. Not a
+    # resource: the inventory marts leave it out, like the statistics entries below.
+    ResourceType("ec2_instance_type", "ec2", "describe_instance_types", "InstanceTypes[]", id="InstanceType",
+                 name_field="InstanceType", tags=None, page_size=100),
     ResourceType("log_group", "logs", "describe_log_groups", "logGroups[]", id="logGroupName",
                  arn=lambda item: item.get("logGroupArn") or item.get("arn", "").removesuffix(":*") or None,
                  name_field="logGroupName", created="creationTime", tags=None, page_size=50),
