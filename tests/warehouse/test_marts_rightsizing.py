@@ -285,3 +285,23 @@ def test_data_dictionary_names_every_threshold():
     text = (DICTIONARY / "rightsizing.md").read_text()
     with open(SEEDS / "rightsizing_thresholds.csv", newline="") as f:
         assert [r["name"] for r in csv.DictReader(f) if f"`{r['name']}`" not in text] == []
+
+
+# --- the demo estate (tests/conftest.py's demo_warehouse: the whole of include/sql on the 3-day demo world) ------
+
+def test_the_demo_estates_rightsizing_is_what_it_plants(demo_warehouse):
+    """demo/estate.py: prod-eu-search-1 (m5.2xlarge, low CPU and agent memory), prod-eu-cache-1 (low CPU, memory
+    82-91 %: not a row), prod-eu-etl-1 (no agent), stg-orders-db (db.t3.medium, 3 GiB of 4 free)."""
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        got = {row["resource_name"]: row for row in rows(con, "select * from marts.rightsizing")}
+    assert set(got) == {"prod-eu-search-1", "prod-eu-etl-1", "stg-orders-db"}
+    search, etl, db = got["prod-eu-search-1"], got["prod-eu-etl-1"], got["stg-orders-db"]
+    assert (search["recommendation"], search["proposed_type"], search["monthly_saving_usd"]) == (
+        "downsize", "m5.xlarge", monthly("ec2:m5.2xlarge:linux", EU) - monthly("ec2:m5.xlarge:linux", EU))
+    assert (search["max_cpu_percent"], search["max_memory_percent"]) == (28.0, 34.0)
+    assert (etl["recommendation"], etl["monthly_saving_usd"], etl["current_monthly_usd"]) == (
+        "needs memory data", None, monthly("ec2:c5.xlarge:linux", EU))
+    assert (db["recommendation"], db["proposed_type"], db["monthly_saving_usd"]) == (
+        "downsize", "db.t3.small",
+        monthly("rds:db.t3.medium:postgres:single-az") - monthly("rds:db.t3.small:postgres:single-az"))
+    assert db["max_memory_percent"] == 25.0

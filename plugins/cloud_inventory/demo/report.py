@@ -1,4 +1,4 @@
-"""What `make demo` prints at the end from the warehouse: waste, the changes between the demo days, and the
+"""What `make demo` prints at the end from the warehouse: waste, rightsizing, the changes between the demo days, and the
 quality run's stale sources, digest and Data Docs. Each part says so when its table is not there."""
 from __future__ import annotations
 
@@ -35,6 +35,11 @@ def print_marts(warehouse: Path) -> None:
         _section(con, "Top 10 wasteful resources (marts.waste)",
                  "select category, account_name, region, resource_name, detail, est_monthly_usd from marts.waste "
                  "order by est_monthly_usd desc nulls last limit 10")
+        _section(con, "Rightsizing: low CPU and memory over 14 days, the next smaller size (marts.rightsizing)",
+                 "select account_name, region, resource_name, recommendation, current_type, proposed_type, "
+                 "max_cpu_percent as cpu_pct, max_memory_percent as mem_pct, current_monthly_usd, monthly_saving_usd, "
+                 "coalesce(unpriced_reason, '') as why_no_saving from marts.rightsizing "
+                 "order by recommendation <> 'downsize', monthly_saving_usd desc nulls last, resource_name")
         _section(con, "Changes between the demo days (marts.resource_changes, instances and security groups)",
                  "select snapshot_date as day, resource_type, resource_id, name, field, old_value, new_value "
                  "from marts.resource_changes where resource_type in ('ec2_instance', 'security_group') "
