@@ -89,7 +89,7 @@ def test_inventory_current_has_one_row_per_resource(wh):
                        "group by all order by all")
     assert summary == [
         ("aws", "dev", "dev", "data", True, 28),
-        ("aws", "prod", "prod", "platform", False, 172),
+        ("aws", "prod", "prod", "platform", False, 181),  # with the 3 rightsizing instances, volumes, interfaces
         ("aws", "staging", "staging", "platform", False, 67),
         ("kubernetes", "prod", "prod", "platform", False, 58),
         ("kubernetes", "staging", "staging", "platform", True, 39),
@@ -195,7 +195,7 @@ def test_history_counts_per_day(world, wh):
     d0, d1, d2 = world["days"]
     assert rows(wh, "select valid_from_date, change_kind, is_deleted, count(*) from marts.inventory_history "
                     "group by all order by all") == [
-        (d0, "first_seen", False, 263),
+        (d0, "first_seen", False, 272),
         (d1, "created", False, 3),     # prod-web-4, its root volume and network interface
         (d1, "deleted", True, 1),      # prod-orphan-data
         (d1, "modified", False, 3),    # prod-app-2 resized, prod-db opened, subnet prod-public-b's free IPs
