@@ -1,6 +1,7 @@
 -- materialized: table
--- The instance types each region offers (ec2:DescribeInstanceTypes, the latest ok snapshot of every
--- account's catalog in that region, merged: a type any account sees is offered), one row per (region, type),
+-- The instance types each region offers of the families in use (ec2:DescribeInstanceTypes lists every size of
+-- the families of an account's instances and DB classes: aws/instance_types.py), from the latest ok snapshot of
+-- every account's catalog in that region, merged (a type any account sees is offered), one row per (region, type),
 -- with the next smaller size: the largest type of the same family with less memory that the region offers
 -- (bare-metal sizes left out; equal memory: more vCPUs first). Null: already the family's smallest size.
 -- RDS DB classes are read as the EC2 type of the same name without "db." (db.r6g.large -> r6g.large): RDS

@@ -1,6 +1,6 @@
--- The instance types EC2 offers in a region (ec2:DescribeInstanceTypes): one row per type per account, region
--- and snapshot. A catalog, not a resource: the sizes rightsizing chooses from. family and size split the name
--- at its first dot (m5.2xlarge -> m5, 2xlarge; u-6tb1.metal -> u-6tb1, metal).
+-- The instance types EC2 offers in a region, every size of each family in use there (ec2:DescribeInstanceTypes,
+-- aws/instance_types.py): one row per type per account, region and snapshot. A catalog, not a resource: the
+-- sizes rightsizing chooses from. family and size split the name at its first dot (m5.2xlarge -> m5, 2xlarge).
 with source as (
     select * from lake_aws_ec2_instance_type
 ),
