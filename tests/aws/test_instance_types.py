@@ -61,3 +61,4 @@ def test_many_families_are_asked_in_batches(run):
     assert [item for page in fetch_instance_types(run) for item in page] == []  # no such families
     assert [len(r["Filters"][0]["Values"]) for r in requests] == [50, 50, 20]
     assert requests[0]["Filters"][0]["Values"][:2] == ["zz0.*", "zz1.*"]
+

@@ -61,6 +61,7 @@ DB_INSTANCES = [
     ("orders-db", "db.t3.medium", "postgres", 3 * GIB, 30.0),  # t3.medium: 4 GiB, 25 % used at peak
     ("memory-bound-db", "db.t3.medium", "postgres", GIB // 2, 10.0),  # 87.5 % used: not a row
     ("no-freeable-db", "db.t3.medium", "postgres", None, 10.0),
+    ("uncatalogued-db", "db.x9.large", "postgres", 3 * GIB, 10.0),  # no x9 family: its memory is unknown
 ]
 CLUSTER = "crafted-eks"
 
@@ -246,6 +247,10 @@ def test_rds_memory_is_freeable_memory_against_the_class_memory(found):
     assert "memory-bound-db" not in found  # 87.5 % of its 4 GiB in use at the peak
     assert (found["no-freeable-db"]["recommendation"], found["no-freeable-db"]["memory_days"]) == (
         "needs memory data", 0)
+    uncatalogued = found["uncatalogued-db"]
+    assert (uncatalogued["recommendation"], uncatalogued["memory_days"], uncatalogued["max_memory_percent"]) == (
+        "needs memory data", 14, None)
+    assert "the memory of db.x9.large is not in us-east-1's instance type catalog" in uncatalogued["detail"]
 
 
 def test_a_node_group_is_sized_when_all_its_nodes_are_under(found):
@@ -264,7 +269,7 @@ def test_a_node_group_is_sized_when_all_its_nodes_are_under(found):
 
 def test_rows_are_exactly_the_findings(found):
     assert set(found) == {"under-edges", "no-agent", "memory-6-days", "memory-7-days", "smallest", "unpriced",
-                          "eu-under", "orders-db", "no-freeable-db", "general"}
+                          "eu-under", "orders-db", "no-freeable-db", "uncatalogued-db", "general"}
 
 
 def test_a_missing_threshold_fails_the_build_naming_it(crafted, tmp_path):

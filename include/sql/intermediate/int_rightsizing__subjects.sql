@@ -155,11 +155,11 @@ rds_instances as (
         cast([] as varchar[])                                       as node_ids,
         usage.max_cpu_percent,
         coalesce(usage.cpu_days, 0)                                 as cpu_days,
-        -- the peak: the class's memory less the day's lowest freeable memory
+        -- the peak: the class's memory less the day's lowest freeable memory (null: the class's memory is not
+        -- in the region's catalog)
         100 * (1 - usage.min_freeable_bytes / (instance_types.memory_mib * 1048576.0))
                                                                     as max_memory_percent,
-        case when instance_types.memory_mib is not null then coalesce(usage.memory_days, 0) else 0 end
-                                                                    as memory_days,
+        coalesce(usage.memory_days, 0)                              as memory_days,
         'AWS/RDS FreeableMemory'                                    as memory_metric,
         current_db_instances.is_stale or coalesce(usage.metrics_are_stale, false) as is_stale,
         current_db_instances.snapshot_date                          as observed_on,

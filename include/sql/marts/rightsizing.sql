@@ -3,7 +3,8 @@
 --   downsize           memory also stayed under max_memory_percent: the next smaller size of the same family
 --                      the region offers, with the monthly saving (current less proposed on-demand hours);
 --   needs memory data  memory was measured on fewer than min_days days (no CloudWatch agent, no
---                      FreeableMemory): no size is proposed from CPU alone, no saving;
+--                      FreeableMemory; or an RDS class's memory is not in the region's catalog): no size is
+--                      proposed from CPU alone, no saving;
 --   no smaller size    already the family's smallest size in the region (or its type is not in the
 --                      region's catalog): nothing to propose.
 -- Low CPU with memory at or over max_memory_percent is not a row: that instance is sized by its memory.
@@ -136,10 +137,13 @@ final as (
                 priced.next_smaller_vcpus, round(priced.next_smaller_memory_gib, 2),
                 case when priced.node_count > 1 then format(', {} nodes', priced.node_count) else '' end)
             when 'needs memory data' then format(
-                '{}: highest CPU {}% over {} days (under {}%), but {} measured on {} of the {} days needed: '
-                || 'memory unknown, no size proposed from CPU alone',
-                priced.current_type, round(priced.max_cpu_percent, 1), priced.cpu_days,
-                priced.cpu_threshold_percent, priced.memory_metric, priced.memory_days, priced.min_days)
+                '{}: highest CPU {}% over {} days (under {}%), but {}: memory unknown, no size proposed from CPU alone',
+                priced.current_type, round(priced.max_cpu_percent, 1), priced.cpu_days, priced.cpu_threshold_percent,
+                case when priced.memory_days < priced.min_days
+                     then format('{} measured on {} of the {} days needed', priced.memory_metric, priced.memory_days,
+                                 priced.min_days)
+                     else format('the memory of {} is not in {}''s instance type catalog', priced.current_type,
+                                 priced.region) end)
             else format(
                 '{}: highest CPU {}% and memory {}% over {} days, but {}',
                 priced.current_type, round(priced.max_cpu_percent, 1), round(priced.max_memory_percent, 1),

@@ -163,7 +163,7 @@ class Extraction:
         self._current.type = entry.name
         outcome = Outcome(entry.name)
         try:
-            blocked = [upstream[name] for name in entry.upstream if name in upstream
+            blocked = [upstream[name] for name in entry.required if name in upstream
                        and upstream[name].status != "ok"]
             if blocked:
                 status = "failed" if any(o.status == "failed" for o in blocked) else "denied"

@@ -64,14 +64,21 @@ class ResourceType:
     details: tuple[Detail, ...] = ()
     tag_lookup: TagLookup | None = None
     fetch: Callable | None = None  # custom fetcher(extraction context) -> pages of items
-    depends_on: tuple[str, ...] = ()  # types whose ids a custom fetcher needs
+    depends_on: tuple[str, ...] = ()  # types whose ids a custom fetcher needs (their failure is this type's)
+    after: tuple[str, ...] = ()  # types run first whose values a custom fetcher uses if they were extracted
     collect: Field = None  # the value children or custom fetchers need from each item (also their parent_id)
     extra_operations: tuple[str, ...] = ()  # calls a custom fetcher makes besides `operation`
     sized_as: Field = None  # the EC2 instance type an item runs as: its family goes into the instance type catalog
 
     @property
-    def upstream(self) -> tuple[str, ...]:
+    def required(self) -> tuple[str, ...]:
+        """The types this one cannot run without: when one of them fails, this one is not attempted."""
         return ((self.parent[0],) if self.parent else ()) + self.depends_on
+
+    @property
+    def upstream(self) -> tuple[str, ...]:
+        """Every type that runs before this one (in the same extraction)."""
+        return self.required + self.after
 
     def api_operations(self) -> list[tuple[str, str]]:
         """(service, operation) pairs this entry calls, for the IAM policy."""
@@ -207,9 +214,10 @@ REGISTRY: tuple[ResourceType, ...] = (
                  arn="FunctionArn", name_field="FunctionName", state="State", created="LastModified", tags=None,
                  page_size=50),
     # The region's instance types (vCPUs, memory) of the families in use: the sizes rightsizing chooses from.
-    # Not a resource: the inventory marts leave it out, like the statistics entries below.
+    # Not a resource: the inventory marts leave it out, like the statistics entries below. RDS denied in an
+    # account costs the catalog its DB classes' families only, not the EC2 instances' ones.
     ResourceType("ec2_instance_type", "ec2", "describe_instance_types", id="InstanceType", name_field="InstanceType",
-                 tags=None, fetch=fetch_instance_types, depends_on=("ec2_instance", "rds_instance")),
+                 tags=None, fetch=fetch_instance_types, depends_on=("ec2_instance",), after=("rds_instance",)),
     ResourceType("log_group", "logs", "describe_log_groups", "logGroups[]", id="logGroupName",
                  arn=lambda item: item.get("logGroupArn") or item.get("arn", "").removesuffix(":*") or None,
                  name_field="logGroupName", created="creationTime", tags=None, page_size=50),
