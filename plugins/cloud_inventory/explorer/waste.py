@@ -23,6 +23,11 @@ CHART_BAR_WIDTH = 420  # the longest bar, in the chart's own units (the SVG scal
 CHART_ROW_HEIGHT = 26
 
 
+def row_url(request: Request, row: dict) -> str:
+    """The page of the resource a finding or rightsizing row is about."""
+    return reports.resource_url(request, row["resource_type"], row["account_id"], row["region"], row["resource_id"])
+
+
 def report(request: Request, group_by: str, filters: dict, limit: int, offset: int) -> dict:
     filters = {name: value or None for name, value in filters.items()}  # an empty filter is no filter
     with warehouse().cursor() as cursor:
@@ -30,8 +35,7 @@ def report(request: Request, group_by: str, filters: dict, limit: int, offset: i
         total, findings = queries.findings(cursor, filters, limit, offset)
     findings = normalised_rows(findings)
     for finding in findings:
-        finding["resource_url"] = reports.resource_url(request, finding["resource_type"], finding["account_id"],
-                                                       finding["region"], finding["resource_id"])
+        finding["resource_url"] = row_url(request, finding)
     return {"group_by": group_by, "filters": filters, "as_of_date": summary["as_of_date"],
             "total": normalised_rows([summary["total"]])[0], "groups": normalised_rows(summary["groups"]),
             "findings_total": total, "limit": limit, "offset": offset, "findings": findings}
@@ -49,13 +53,10 @@ def waste(request: Request, group_by: GroupBy = "account", account_id: OptionalT
     filters = {"account_id": account_id, "team": team, "environment": environment, "category": category,
                "region": region}
     if output == "csv":
-        def resource_url(finding: dict) -> str:
-            return reports.resource_url(request, finding["resource_type"], finding["account_id"], finding["region"],
-                                        finding["resource_id"])
-
         query = queries.findings_query({name: value or None for name, value in filters.items()})
         with warehouse().cursor() as cursor:
-            return reports.csv_response(cursor, *query, "waste.csv", extra={"resource_url": resource_url})
+            return reports.csv_response(cursor, *query, "waste.csv",
+                                        extra={"resource_url": lambda finding: row_url(request, finding)})
     return report(request, group_by, filters, limit, offset)
 
 
@@ -66,8 +67,7 @@ def rightsizing_report(request: Request, filters: dict, limit: int, offset: int)
         total, found = rightsizing_queries.rows(cursor, filters, limit, offset)
     found = normalised_rows(found)
     for row in found:
-        row["resource_url"] = reports.resource_url(request, row["resource_type"], row["account_id"], row["region"],
-                                                   row["resource_id"])
+        row["resource_url"] = row_url(request, row)
     summary = normalised_rows([summary])[0]
     return {"filters": filters, "as_of_date": summary.pop("as_of_date"), "summary": summary, "rows_total": total,
             "limit": limit, "offset": offset, "rows": found}
@@ -86,13 +86,10 @@ def rightsizing(request: Request, account_id: OptionalText = None, team: Optiona
     filters = {"account_id": account_id, "team": team, "environment": environment, "region": region,
                "resource_type": resource_type, "recommendation": recommendation}
     if output == "csv":
-        def resource_url(row: dict) -> str:
-            return reports.resource_url(request, row["resource_type"], row["account_id"], row["region"],
-                                        row["resource_id"])
-
         query = rightsizing_queries.rows_query({name: value or None for name, value in filters.items()})
         with warehouse().cursor() as cursor:
-            return reports.csv_response(cursor, *query, "rightsizing.csv", extra={"resource_url": resource_url})
+            return reports.csv_response(cursor, *query, "rightsizing.csv",
+                                        extra={"resource_url": lambda row: row_url(request, row)})
     return rightsizing_report(request, filters, limit, offset)
 
 
