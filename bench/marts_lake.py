@@ -49,7 +49,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4  # 4: the instance type catalog, over-provisioned instances
 REGIONS = ("us-east-1", "eu-west-1", "us-west-2", "ap-southeast-2", "eu-central-1", "ap-northeast-1",
            "us-east-2", "eu-north-1", "ca-central-1", "sa-east-1")
 TEAMS = ("web", "payments", "data", "platform", "search", "identity", "ml", "mobile", "growth", "security",
@@ -991,7 +991,8 @@ select *, split_part(outcome, ':', 1) as status from o
 
 def fix_metric_outcomes(con) -> None:
     """A statistics type cannot succeed where its measured type failed (it needs the ids): same outcome. Nor can
-    the instance type catalog where EC2 instances or RDS DB instances failed (it needs their types)."""
+    the instance type catalog where EC2 instances failed (it needs their types; RDS failing costs it nothing here,
+    where every pair's catalog holds every generated family)."""
     con.execute("""
         update outcome set outcome = parent.outcome, status = parent.status
         from outcome parent
@@ -1001,10 +1002,10 @@ def fix_metric_outcomes(con) -> None:
           and parent.status <> 'ok'""")
     con.execute("""
         update outcome set outcome = parent.outcome, status = parent.status
-        from (select d, a, folder, min(outcome) as outcome, min(status) as status from outcome
-              where resource_type in ('ec2_instance', 'rds_instance') and status <> 'ok' group by all) parent
-        where outcome.resource_type = 'ec2_instance_type'
-          and parent.d = outcome.d and parent.a = outcome.a and parent.folder = outcome.folder""")
+        from outcome parent
+        where outcome.resource_type = 'ec2_instance_type' and parent.resource_type = 'ec2_instance'
+          and parent.d = outcome.d and parent.a = outcome.a and parent.folder = outcome.folder
+          and parent.status <> 'ok'""")
 
 
 ERRORS = {
