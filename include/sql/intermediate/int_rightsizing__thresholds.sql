@@ -25,8 +25,11 @@ final as (
                                                                             as max_cpu_percent,
         coalesce(max_memory_percent, error('rightsizing_thresholds.csv has no max_memory_percent'))
                                                                             as max_memory_percent,
-        cast(coalesce(window_days, error('rightsizing_thresholds.csv has no window_days')) as integer)
-                                                                            as window_days,
+        cast(case
+                 when window_days is null then error('rightsizing_thresholds.csv has no window_days')
+                 when window_days > 14 then error('rightsizing_thresholds.csv: window_days is at most 14, the days '
+                                                  || 'of statistics each metrics snapshot holds')
+                 else window_days end as integer)                           as window_days,
         cast(coalesce(min_days, error('rightsizing_thresholds.csv has no min_days')) as integer)
                                                                             as min_days,
         waste_thresholds.hours_per_month
