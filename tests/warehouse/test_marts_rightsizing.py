@@ -86,29 +86,30 @@ def instance_types(region: str) -> list[dict]:
 
 
 def daily(resource_type: str, resource_id: str, namespace: str, metric: str, dimension: str, values: list[float],
-          stats: tuple[str, ...]) -> list[dict]:
-    """Items as aws/metrics.py yields them: the last len(values) whole days before DAY."""
-    start = datetime(DAY.year, DAY.month, DAY.day, tzinfo=timezone.utc) - timedelta(days=len(values))
+          stats: tuple[str, ...], day: date = DAY) -> list[dict]:
+    """Items as aws/metrics.py yields them: the last len(values) whole days before `day`."""
+    start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc) - timedelta(days=len(values))
     return [{"ResourceType": resource_type, "ResourceId": resource_id, "Namespace": namespace, "MetricName": metric,
              "Dimensions": [{"Name": dimension, "Value": resource_id}], "Stat": stat, "PeriodSeconds": 86400,
              "Timestamp": start + timedelta(days=index), "Value": value}
             for index, value in enumerate(values) for stat in stats]
 
 
-def write(lake: Lake, region: str, items: dict[str, list[dict]]) -> None:
+def write(lake: Lake, region: str, items: dict[str, list[dict]], day: date = DAY) -> None:
     """Each type's items as its lake partition, and a manifest saying every regional type was extracted."""
+    at = AT - (DAY - day)
     for resource_type, found in items.items():
-        table = [to_row(BY_NAME[resource_type], item, account_id=ACCOUNT, region=region, snapshot_date=DAY,
-                        snapshot_at=AT, run_id="crafted", parent_id=CLUSTER if resource_type == "eks_nodegroup"
+        table = [to_row(BY_NAME[resource_type], item, account_id=ACCOUNT, region=region, snapshot_date=day,
+                        snapshot_at=at, run_id="crafted", parent_id=CLUSTER if resource_type == "eks_nodegroup"
                         else None) for item in found]
-        lake.write_table(lake.aws_partition(resource_type, DAY, ACCOUNT, region),
+        lake.write_table(lake.aws_partition(resource_type, day, ACCOUNT, region),
                          pa.Table.from_pylist(table, schema=AWS_SCHEMA))
     outcomes = []
     for entry in types_for("regional"):
         outcome = Outcome(entry.name, rows=len(items.get(entry.name, [])))
         outcome.finish("ok")
         outcomes.append(outcome)
-    write_manifest(lake, snapshot_date=DAY, run_id="crafted", account_id=ACCOUNT, account_name="prod", region=region,
+    write_manifest(lake, snapshot_date=day, run_id="crafted", account_id=ACCOUNT, account_name="prod", region=region,
                    outcomes=outcomes)
 
 
@@ -158,6 +159,10 @@ def crafted(tmp_path_factory):
                    "nodegroupArn": f"arn:aws:eks:{US}:{ACCOUNT}:nodegroup/{CLUSTER}/{group}/x"}
                   for group in ("general", "busy")]
     catalog = instance_types(US)
+    # the day before, "under-edges" was busy: that snapshot's 14 days are not read, only the latest snapshot's
+    busy = daily("ec2_instance", "i-under-edges", "AWS/EC2", "CPUUtilization", "InstanceId", [90.0] * FULL,
+                 ("Average", "Maximum"), day=DAY - timedelta(days=1))
+    write(lake, US, {"ec2_instance": instances, "ec2_instance_metric": busy}, day=DAY - timedelta(days=1))
     write(lake, US, {"ec2_instance": instances, "ec2_instance_metric": metrics, "rds_instance": databases,
                      "rds_instance_metric": db_metrics, "eks_nodegroup": nodegroups, "ec2_instance_type": catalog})
     # eu-west-1's catalog lacks m5.xlarge: the next smaller m5.2xlarge there is m5.large
@@ -272,16 +277,20 @@ def test_rows_are_exactly_the_findings(found):
                           "eu-under", "orders-db", "no-freeable-db", "uncatalogued-db", "general"}
 
 
-def test_a_missing_threshold_fails_the_build_naming_it(crafted, tmp_path):
+@pytest.mark.parametrize("replace, message", [
+    (("min_days,7", "other,7"), "has no min_days"),
+    (("window_days,14", "window_days,15"), "window_days is at most 14")])
+def test_a_missing_or_impossible_threshold_fails_the_build_naming_it(crafted, tmp_path, replace, message):
     from cloud_inventory.warehouse.models import ModelError
 
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS, seeds)
-    lines = (seeds / "rightsizing_thresholds.csv").read_text().splitlines(keepends=True)
-    (seeds / "rightsizing_thresholds.csv").write_text("".join(l for l in lines if not l.startswith("min_days")))
+    text = (seeds / "rightsizing_thresholds.csv").read_text()
+    assert replace[0] in text
+    (seeds / "rightsizing_thresholds.csv").write_text(text.replace(*replace))
     root = tmp_path / "root"
     shutil.copytree(crafted["root"] / "data" / "lake", root / "data" / "lake")
-    with pytest.raises(ModelError, match="int_rightsizing__thresholds.*has no min_days"):
+    with pytest.raises(ModelError, match=f"int_rightsizing__thresholds.*{message}"):
         build_crafted(root, seeds)
 
 
