@@ -238,12 +238,14 @@ def main(argv: list[str] | None = None) -> int:
 
     folder, summary, gen_s = cached_lake(p, args.cache_dir)
     aws_rows = summary["aws_rows"]
-    metric_rows = sum(n for t, n in aws_rows.items() if t.endswith("_metric"))
+    # statistics and the instance type catalog are not resources
+    metric_rows = sum(n for t, n in aws_rows.items() if t.endswith("_metric") or t == "ec2_instance_type")
     resource_rows = sum(aws_rows.values()) - metric_rows
     per_day = list(summary["resources_per_day"].values())
     print(("generated in {:.1f}s".format(gen_s) if gen_s is not None else
            f"generated before (cached; took {summary['seconds']:.1f}s)") + f": {folder}")
-    print(f"  AWS snapshot rows, days 1-{p.days}: {resource_rows:,} resource rows + {metric_rows:,} statistics rows; "
+    print(f"  AWS snapshot rows, days 1-{p.days}: {resource_rows:,} resource rows + {metric_rows:,} statistics and "
+          f"catalog rows; "
           f"resources per day {min(per_day):,}..{max(per_day):,}; +1 day {summary['aws_rows_extra_day']:,} rows")
     print(f"  {summary['files']:,} AWS files; manifest rows {summary['statuses']}; Kubernetes "
           f"{summary['k8s']['rows']:,} rows in {summary['k8s']['dumps']} dumps", flush=True)

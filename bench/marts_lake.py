@@ -49,7 +49,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 5  # 4: the instance type catalog, over-provisioned instances; 5: log and NAT statistics, Cost Explorer spend
 REGIONS = ("us-east-1", "eu-west-1", "us-west-2", "ap-southeast-2", "eu-central-1", "ap-northeast-1",
            "us-east-2", "eu-north-1", "ca-central-1", "sa-east-1")
 TEAMS = ("web", "payments", "data", "platform", "search", "identity", "ml", "mobile", "growth", "security",
@@ -872,7 +872,45 @@ from x2
 """
 
 
+# The instance type catalog (aws/instance_types.py lists every size of the families in use): the families of the
+# generated instance types and DB classes above, with their sizes' real vCPUs and memory (MiB).
+CATALOG = [
+    ("t3", [("nano", 2, 512), ("micro", 2, 1024), ("small", 2, 2048), ("medium", 2, 4096), ("large", 2, 8192),
+            ("xlarge", 4, 16384), ("2xlarge", 8, 32768)]),
+    *[(family, [("large", 2, 8192), ("xlarge", 4, 16384), ("2xlarge", 8, 32768), ("4xlarge", 16, 65536),
+                ("8xlarge", 32, 131072), ("12xlarge", 48, 196608), ("16xlarge", 64, 262144),
+                ("24xlarge", 96, 393216)]) for family in ("m5", "m6i")],
+    ("m6g", [("medium", 1, 4096), ("large", 2, 8192), ("xlarge", 4, 16384), ("2xlarge", 8, 32768),
+             ("4xlarge", 16, 65536), ("8xlarge", 32, 131072), ("12xlarge", 48, 196608), ("16xlarge", 64, 262144)]),
+    ("c5", [("large", 2, 4096), ("xlarge", 4, 8192), ("2xlarge", 8, 16384), ("4xlarge", 16, 32768),
+            ("9xlarge", 36, 73728), ("12xlarge", 48, 98304), ("18xlarge", 72, 147456), ("24xlarge", 96, 196608)]),
+    ("c6g", [("medium", 1, 2048), ("large", 2, 4096), ("xlarge", 4, 8192), ("2xlarge", 8, 16384),
+             ("4xlarge", 16, 32768), ("8xlarge", 32, 65536), ("12xlarge", 48, 98304), ("16xlarge", 64, 131072)]),
+    ("r5", [("large", 2, 16384), ("xlarge", 4, 32768), ("2xlarge", 8, 65536), ("4xlarge", 16, 131072),
+            ("8xlarge", 32, 262144), ("12xlarge", 48, 393216), ("16xlarge", 64, 524288), ("24xlarge", 96, 786432)]),
+    ("r6g", [("medium", 1, 8192), ("large", 2, 16384), ("xlarge", 4, 32768), ("2xlarge", 8, 65536),
+             ("4xlarge", 16, 131072), ("8xlarge", 32, 262144), ("12xlarge", 48, 393216), ("16xlarge", 64, 524288)]),
+]
+CATALOG_VALUES = ", ".join(f"('{family}.{size}', {vcpus}, {mib}, {'true' if family == 't3' else 'false'}, "
+                           f"'{'arm64' if family.endswith('g') else 'x86_64'}')"
+                           for family, sizes in CATALOG for size, vcpus, mib in sizes)
+
 METRIC_SQL = {
+    "ec2_instance_type": f"""
+with ok as (select p.account_id, p.region, dd.d, dd.snapshot_date, dd.snapshot_at, dd.run_id
+            from pairs p join days dd on dd.d in (@DAYS@)
+            semi join outcome o on o.d = dd.d and o.a = p.a and o.folder = p.folder
+                 and o.resource_type = 'ec2_instance_type' and o.status = 'ok'),
+c(itype, vcpus, mib, burstable, arch) as (values {CATALOG_VALUES})
+select account_id, region, 'ec2_instance_type' as resource_type, itype as resource_id, null::varchar as arn,
+       itype as name, map()::map(varchar, varchar) as tags, null::varchar as state, null::timestamptz as created_at,
+       null::varchar as parent_id, snapshot_date, snapshot_at, run_id,
+       concat('{{"BareMetal":false,"BurstablePerformanceSupported":', burstable, ',"CurrentGeneration":true,',
+              '"InstanceType":"', itype, '","MemoryInfo":{{"SizeInMiB":', mib, '}},',
+              '"ProcessorInfo":{{"SupportedArchitectures":["', arch, '"]}},',
+              '"SupportedUsageClasses":["on-demand","spot"],"VCpuInfo":{{"DefaultVCpus":', vcpus, '}}}}') as raw
+from ok, c
+""",
     "ec2_instance_metric": """
 with pop as (select s.*, unnest(range(s.n_ec2_instance)) as n from pairs s),
 e as (select *, hash('ec2_instance', a, r, n) as h from pop where u(hash('ec2_instance', a, r, n), 11) >= 0.08),
@@ -881,7 +919,8 @@ ok as (select live.* from live semi join outcome o on o.d = live.d and o.a = liv
        and o.resource_type = 'ec2_instance_metric' and o.status = 'ok'),
 m as (select * from (values ('AWS/EC2', 'CPUUtilization', 'Average', true), ('AWS/EC2', 'CPUUtilization', 'Maximum', true),
       ('CWAgent', 'mem_used_percent', 'Average', false), ('CWAgent', 'mem_used_percent', 'Maximum', false)) t(ns, metric, stat, always)),
-x as (select ok.*, m.*, k, iid(a, r, n) as rid, u(h, 21) < 0.1 as idle from ok, m, range(1, 15) t(k)
+x as (select ok.*, m.*, k, iid(a, r, n) as rid, u(h, 21) < 0.1 as idle, u(h, 22) < 0.05 as roomy
+      from ok, m, range(1, 15) t(k)
       where m.always or u(h, 20) < 0.3)
 select account_id, region, 'ec2_instance_metric' as resource_type, rid as resource_id, null::varchar as arn,
        null::varchar as name, map()::map(varchar, varchar) as tags, null::varchar as state,
@@ -889,8 +928,11 @@ select account_id, region, 'ec2_instance_metric' as resource_type, rid as resour
        concat('{"Dimensions":[{"Name":"InstanceId","Value":"', rid, '"}],"MetricName":"', metric, '","Namespace":"', ns,
               '","PeriodSeconds":86400,"ResourceId":"', rid, '","ResourceType":"ec2_instance","Stat":"', stat,
               '","Timestamp":"', iso(day_start - to_days(k)), '","Value":',
-              round(case when metric = 'mem_used_percent' then 20 + u(hash(h, k, d), 2) * 60
-                         when idle then 0.3 + u(hash(h, k, d), 3) * 3 else 8 + u(hash(h, k, d), 4) * 60 end
+              -- roomy: CPU and memory peaks under 36 % every day (marts.rightsizing's downsizes)
+              round(case when metric = 'mem_used_percent' and roomy then 10 + u(hash(h, k, d), 2) * 12
+                         when metric = 'mem_used_percent' then 20 + u(hash(h, k, d), 2) * 60
+                         when idle then 0.3 + u(hash(h, k, d), 3) * 3
+                         when roomy then 8 + u(hash(h, k, d), 4) * 14 else 8 + u(hash(h, k, d), 4) * 60 end
                     * case when stat = 'Maximum' then 1.6 else 1 end, 2), '}') as raw
 from x
 """,
@@ -1018,13 +1060,21 @@ select *, split_part(outcome, ':', 1) as status from o
 
 
 def fix_metric_outcomes(con) -> None:
-    """A statistics type cannot succeed where its measured type failed (it needs the ids): same outcome."""
+    """A statistics type cannot succeed where its measured type failed (it needs the ids): same outcome. Nor can
+    the instance type catalog where EC2 instances failed (it needs their types; RDS failing costs it nothing here,
+    where every pair's catalog holds every generated family)."""
     con.execute("""
         update outcome set outcome = parent.outcome, status = parent.status
         from outcome parent
         where outcome.resource_type in ('ec2_instance_metric', 'rds_instance_metric', 'log_group_metric',
                                         'nat_gateway_metric')
           and parent.resource_type = replace(outcome.resource_type, '_metric', '')
+          and parent.d = outcome.d and parent.a = outcome.a and parent.folder = outcome.folder
+          and parent.status <> 'ok'""")
+    con.execute("""
+        update outcome set outcome = parent.outcome, status = parent.status
+        from outcome parent
+        where outcome.resource_type = 'ec2_instance_type' and parent.resource_type = 'ec2_instance'
           and parent.d = outcome.d and parent.a = outcome.a and parent.folder = outcome.folder
           and parent.status <> 'ok'""")
 
@@ -1183,7 +1233,7 @@ def generate(p: Params, folder: Path, log=print) -> dict:
             "select sum(rows)::bigint from manifest where snapshot_date = ?", [extra_date]).fetchone()[0]),
         "resources_per_day": {str(k): v for k, v in con.execute(
             "select snapshot_date, sum(rows)::bigint from manifest where resource_type not like '%\\_metric' escape '\\' "
-            "and resource_type <> 'ce_service_cost' group by 1 order by 1").fetchall()},
+            "and resource_type not in ('ce_service_cost', 'ec2_instance_type') group by 1 order by 1").fetchall()},
         "statuses": dict(con.execute("select status, count(*) from manifest group by 1").fetchall()),
         "files": len(found),
     }

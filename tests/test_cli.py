@@ -1,6 +1,7 @@
-"""`python -m cloud_inventory find|changes|sql`: what it prints (a table, JSON or CSV with the explorer API's fields),
+"""`python -m cloud_inventory find|changes|rightsizing|sql`: what it prints (a table, JSON or CSV with the explorer API's fields),
 exit codes, a reader that goes away (`| head`), and the sandbox: read-only, no file, network, extension or settings
-access. The sandbox and sql on a small crafted warehouse; find and changes on the demo world's warehouse."""
+access. The sandbox and sql on a small crafted warehouse; find, changes and rightsizing on the demo world's
+warehouse (explorer/test_cli_agreement.py: rightsizing's JSON is the API's rows)."""
 from __future__ import annotations
 
 import csv
@@ -126,7 +127,9 @@ def test_find_takes_any_text_as_a_value(cli, identifier):
 @pytest.mark.parametrize("args, message", [
     (["find", "a" * 513], "identifiers are at most 512"), (["find", " "], "an empty identifier"),
     (["changes", "a" * 513], "identifiers are at most 512"), (["find", "--limit", "0", "x"], "from 1 to 1000"),
-    (["find", "--limit", "1001", "x"], "from 1 to 1000"), (["find", "--format", "xml", "x"], "invalid choice")])
+    (["find", "--limit", "1001", "x"], "from 1 to 1000"), (["find", "--format", "xml", "x"], "invalid choice"),
+    (["rightsizing", "--recommendation", "shrink"], "invalid choice"),
+    (["rightsizing", "--region", "a" * 513], "at most 512")])
 def test_bad_arguments_are_refused_saying_which(warehouse, capsys, args, message):
     with pytest.raises(SystemExit) as exit_status:
         main(args)
@@ -153,6 +156,21 @@ def test_changes_as_json_and_csv_have_the_marts_fields(cli, demo_world):
     assert code == 1 and reader.fieldnames == CHANGE_FIELDS  # 10.9.9.9 is nowhere
     assert datetime.fromisoformat(row.pop("changed_at")) == changed_at and row.pop("resource_id").startswith("i-")
     assert row == {**{key: str(value) for key, value in change.items()}, "resolved_from": ""}
+
+
+def test_rightsizing_prints_the_demos_findings_with_dollars(cli):
+    code, out = cli("rightsizing")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].split()[:4] == ["account_name", "region", "resource_type", "resource_name"]
+    assert lines[-1] == "(3 rows)"
+    search = next(line for line in lines if "prod-eu-search-1" in line)
+    assert "downsize" in search and "m5.2xlarge" in search and "m5.xlarge" in search and "156.22" in search
+    code, out = cli("rightsizing", "--format", "csv", "--recommendation", "needs memory data")
+    (row,) = list(csv.DictReader(io.StringIO(out)))
+    assert (row["resource_name"], row["monthly_saving_usd"], row["unpriced_reason"]) == (
+        "prod-eu-etl-1", "", "memory unknown: no size proposed")
+    code, out = cli("rightsizing", "--account-id", "333333333333")
+    assert code == 0 and out.splitlines()[-1] == "(0 rows)"
 
 
 def test_sql_prints_a_table_csv_or_json(warehouse, capsys):

@@ -1,11 +1,12 @@
-"""The analyst's command line: `python -m cloud_inventory find <identifier>`, `... changes <identifier>` and
-`... sql "<query>"`.
+"""The analyst's command line: `python -m cloud_inventory find <identifier>`, `... changes <identifier>`,
+`... rightsizing` and `... sql "<query>"`.
 
 All open the warehouse (INVENTORY_WAREHOUSE_PATH) read-only, so they never block or alter a build,
 and keep reading the file they opened while a new build replaces it; and sandboxed (warehouse/readonly.py): a
 query cannot read or write files, attach databases, load extensions or change settings.
 Each prints a table, JSON or CSV (`--format`); `find` answers exactly what the explorer's search API answers
-(the same query, the same fields), and JSON has numbers as numbers and times in ISO 8601, UTC.
+(the same query, the same fields), `rightsizing` the rows GET /inventory/api/rightsizing answers (without their
+page links), and JSON has numbers as numbers and times in ISO 8601, UTC.
 A reader that stops reading (`| head`) ends the command quietly, with exit status 0.
 """
 from __future__ import annotations
@@ -22,6 +23,8 @@ from typing import Sequence, TextIO
 from urllib.parse import urlparse
 
 from cloud_inventory import settings as inventory_settings
+from cloud_inventory.explorer.queries import normalised_rows
+from cloud_inventory.explorer.queries import rightsizing as rightsizing_queries
 from cloud_inventory.plain import csv_cell, plain
 from cloud_inventory.warehouse.readonly import open_readonly, refusal
 
@@ -187,6 +190,27 @@ def format_table(columns: list[str], rows: list[tuple]) -> str:
                      + [f"({len(rows)} row{'s' if len(rows) != 1 else ''})"])
 
 
+# the columns `rightsizing` prints as a table (JSON and CSV have every field of the API's rows)
+RIGHTSIZING_TABLE = ("account_name", "region", "resource_type", "resource_name", "recommendation", "current_type",
+                     "proposed_type", "max_cpu_percent", "max_memory_percent", "current_monthly_usd",
+                     "monthly_saving_usd", "unpriced_reason")
+
+
+def rightsizing(con, filters: dict, output_format: str, out: TextIO) -> int:
+    """marts.rightsizing's rows the filters keep, as the explorer's API reads them (the same query and order)."""
+    cursor = con.execute(*rightsizing_queries.rows_query(filters))
+    columns = [d[0] for d in cursor.description]
+    found = [dict(zip(columns, row)) for row in cursor.fetchall()]
+    if output_format == "json":
+        write_json_lines(normalised_rows(found), out)
+    elif output_format == "csv":
+        write_csv(columns, found, out)
+    else:
+        out.write(format_table(list(RIGHTSIZING_TABLE), [tuple(row[c] for c in RIGHTSIZING_TABLE) for row in found])
+                  + "\n")
+    return len(found)
+
+
 def _days(text: str) -> int:
     if not text.isdigit():
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of days (0 or more)")
@@ -197,6 +221,12 @@ def _limit(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of matches from 1 to {MAX_LIMIT}")
     return int(text)
+
+
+def _text(text: str) -> str:
+    if len(text) > MAX_IDENTIFIER:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r}... is {len(text)} characters long; at most {MAX_IDENTIFIER}")
+    return text
 
 
 def _identifier(text: str) -> str:
@@ -227,6 +257,14 @@ def build_parser() -> argparse.ArgumentParser:
     changes_parser.add_argument("identifier", nargs="+", type=_identifier)
     changes_parser.add_argument("--days", type=_days, default=30,
                                 help="how many days back, before today (UTC); default 30")
+    sizing_parser = commands.add_parser("rightsizing", parents=[output],
+                                        help="what runs bigger than its CPU and memory need: the next smaller size "
+                                             "and the monthly saving (marts.rightsizing; the explorer's API rows)")
+    for name in ("account_id", "team", "environment", "region", "resource_type"):
+        sizing_parser.add_argument(f"--{name.replace('_', '-')}", dest=name, type=_text,
+                                   help=f"only rows whose {name} is exactly this")
+    sizing_parser.add_argument("--recommendation", choices=rightsizing_queries.RECOMMENDATIONS,
+                               help="only downsizes, rows needing memory data, or those already smallest")
     sql_parser = commands.add_parser("sql", parents=[output], help="run one read-only query on the warehouse")
     sql_parser.add_argument("query")
     return parser
@@ -236,6 +274,11 @@ def run(args: argparse.Namespace, con, out: TextIO) -> int:
     """The command on an open warehouse; 1 when an identifier matched nothing."""
     if args.command == "sql":
         run_sql(con, args.query, args.format, out)
+        return 0
+    if args.command == "rightsizing":
+        rightsizing(con, {name: getattr(args, name) for name in ("account_id", "team", "environment", "region",
+                                                                  "resource_type", "recommendation")},
+                    args.format, out)
         return 0
     missing = 0
     if args.format == "csv":

@@ -127,6 +127,30 @@ def test_denied_type_is_recorded_while_others_succeed(emu, settings, lake):
     assert manifest["ec2_instance"]["rows"] == 1 and manifest["rds_instance"]["path"] is None
 
 
+def test_the_instance_type_catalog_needs_ec2_but_not_rds(emu, settings, lake):
+    """RDS denied: the catalog still lists the EC2 instances' families (`after`, not `depends_on`); EC2 denied: it is
+    not attempted, it needs the instance types."""
+    acct = account("310000000009")
+    inside(acct.id).client("ec2").run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1,
+                                                InstanceType="c5.xlarge")
+    names = ["ec2_instance_type", "rds_instance", "ec2_instance"]
+    emu.set_faults([{"service": "rds", "account_id": acct.id, "code": "AccessDenied", "status": 403,
+                     "message": "User is not authorized to perform: rds:DescribeDBInstances"}])
+    outcomes = by_type(extract(acct, settings, lake, names))
+    assert {name: o.status for name, o in outcomes.items()} == {"ec2_instance_type": "ok", "rds_instance": "denied",
+                                                                "ec2_instance": "ok"}
+    found = {row["resource_id"] for row in read_partition(lake, "ec2_instance_type", acct.id, REGION)}
+    assert "c5.xlarge" in found and {t.split(".")[0] for t in found} == {"c5"}
+
+    emu.set_faults([{"service": "ec2", "action": "DescribeInstances", "account_id": acct.id,
+                     "code": "UnauthorizedOperation", "status": 403,
+                     "message": "You are not authorized to perform this operation."}])
+    outcomes = by_type(extract(acct, settings, lake, names))
+    assert (outcomes["ec2_instance"].status, outcomes["ec2_instance_type"].error_class) == (
+        "denied", "UpstreamNotExtracted")
+    assert outcomes["ec2_instance_type"].status == "denied" and outcomes["ec2_instance_type"].api_calls == 0
+
+
 def test_role_that_cannot_be_assumed_fails_every_type_and_writes_no_data(emu, settings, lake):
     acct = account("310000000003", "locked")
     emu.set_faults([{"service": "sts", "action": "AssumeRole", "account_id": acct.id, "code": "AccessDenied",

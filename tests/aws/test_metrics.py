@@ -129,7 +129,8 @@ def test_rds_needs_no_list_metrics_and_nothing_collected_calls_nothing(run):
     run.collected["rds_instance"].append("orders-db")
     queries = metric_queries(cloudwatch, "rds_instance", run.collected["rds_instance"])
     assert {(q["metric"]["MetricName"], q["stat"]) for q in queries} == {
-        (metric, stat) for metric in ("CPUUtilization", "DatabaseConnections") for stat in STATISTICS}
+        (metric, stat) for metric in ("CPUUtilization", "DatabaseConnections") for stat in STATISTICS} | {
+        ("FreeableMemory", "Minimum")}  # its daily low: the day's memory peak, what rightsizing reads
     assert listed == []
     assert list(fetch_daily_statistics(run, "ec2_instance")) == []  # no instances: not even ListMetrics
     assert listed == [] and fetched == []
@@ -177,14 +178,6 @@ def test_byte_volumes_are_daily_sums_only(run):
     assert {i["MetricName"]: i["Value"] for i in nat} == {metric: float(n + 1) for n, metric in enumerate(NAT_BYTES)}
 
 
-def test_a_plain_metric_tuple_takes_the_default_statistics(run, monkeypatch):
-    from cloud_inventory.aws import metrics
-
-    monkeypatch.setitem(metrics.FIXED_METRICS, "rds_instance",
-                        (("AWS/RDS", "FreeableMemory", "DBInstanceIdentifier"),))
-    queries = metric_queries(run.client("cloudwatch"), "rds_instance", ["orders-db"])
-    assert [(q["metric"]["MetricName"], q["stat"]) for q in queries] == [("FreeableMemory", s) for s in STATISTICS]
-
 
 def test_log_groups_and_nat_gateways_through_the_extractor(run, lake):
     logs = run.client("logs")
@@ -205,3 +198,18 @@ def test_log_groups_and_nat_gateways_through_the_extractor(run, lake):
     assert len(log_rows) == 2 and {row["resource_id"] for row in log_rows} == {"/app/web"}
     nat_rows = read_partition(lake, "nat_gateway_metric", ACCOUNT.id, REGION)
     assert len(nat_rows) == 1 and nat_rows[0]["resource_id"] == gateway
+
+
+def test_rds_freeable_memory_is_its_daily_minimum(run):
+    cloudwatch = run.client("cloudwatch")
+    db = [{"Name": "DBInstanceIdentifier", "Value": "orders-db"}]
+    gib = 1024 ** 3
+    for hour, free in ((3, 6 * gib), (12, 2 * gib), (20, 5 * gib)):  # day 1: 2 GiB free at its busiest
+        cloudwatch.put_metric_data(Namespace="AWS/RDS", MetricData=[{
+            "MetricName": "FreeableMemory", "Dimensions": db, "Value": free, "Unit": "Bytes",
+            "Timestamp": END.replace(hour=hour) - timedelta(days=1)}])
+    run.collected["rds_instance"].append("orders-db")
+
+    items = [item for page in fetch_daily_statistics(run, "rds_instance") for item in page]
+
+    assert [(i["MetricName"], i["Stat"], i["Value"]) for i in items] == [("FreeableMemory", "Minimum", 2 * gib)]

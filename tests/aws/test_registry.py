@@ -340,6 +340,23 @@ def _(aws):
     return dict(resource_id="orders-api", arn=function["FunctionArn"], name="orders-api", state=function.get("State"))
 
 
+@setup("ec2_instance_type")
+def _(aws):
+    # the families in use (t3 of the estate's t3.micro instances and of its db.t3.micro DB instance): every size
+    # of each the region offers, with vCPUs and memory, and no other family
+    def check(row):
+        item = json.loads(row["raw"])
+        assert (item["VCpuInfo"]["DefaultVCpus"], item["MemoryInfo"]["SizeInMiB"]) == (2, 1024)
+
+    def check_all(rows):
+        offered = aws.client("ec2").describe_instance_types(
+            Filters=[{"Name": "instance-type", "Values": ["t3.*"]}])["InstanceTypes"]
+        assert sorted(row["resource_id"] for row in rows) == sorted(item["InstanceType"] for item in offered)
+        assert {"t3.nano", "t3.micro", "t3.2xlarge"} <= {row["resource_id"] for row in rows}
+
+    return dict(resource_id="t3.micro", name="t3.micro", check=check, check_all=check_all)
+
+
 @setup("log_group")
 def _(aws):
     aws.client("logs").create_log_group(logGroupName="/aws/lambda/orders-api")

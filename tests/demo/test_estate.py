@@ -67,7 +67,7 @@ def test_assumed_roles_act_in_their_accounts(aws):
 
 def test_instances_per_account_and_region(aws):
     counts = {(a, r): len(instances(aws, a, r)) for a in DEMO_ACCOUNTS for r in DEMO_REGIONS}
-    assert counts == {(PROD, US): 10, (PROD, EU): 3, (STAGING, US): 4, (STAGING, EU): 1, (DEV, US): 2, (DEV, EU): 0}
+    assert counts == {(PROD, US): 10, (PROD, EU): 6, (STAGING, US): 4, (STAGING, EU): 1, (DEV, US): 2, (DEV, EU): 0}
     prod = instances(aws, PROD, US)
     assert prod["prod-web-1"]["InstanceType"] == "t3.medium"
     assert {tag(i, "env") for i in prod.values()} == {"prod"}
@@ -251,6 +251,33 @@ def test_metrics(aws):
     assert {m["MetricName"] for m in mem} == {"mem_used_percent"} and len(mem) == 4
     assert max(daily("AWS/RDS", "DatabaseConnections", "DBInstanceIdentifier", "prod-reporting-db")) == 0
     assert min(daily("AWS/RDS", "DatabaseConnections", "DBInstanceIdentifier", "prod-orders-db")) > 0
+
+
+def test_rightsizing_metrics(aws):
+    """prod eu-west-1's three instances for marts.rightsizing, and staging's over-provisioned database."""
+    eu = instances(aws, PROD, EU)
+    cw_eu = aws(PROD, "cloudwatch", EU)
+
+    def peak(namespace, metric, dimension, value, client=cw_eu, stat="Maximum"):
+        resp = client.get_metric_data(
+            MetricDataQueries=[{"Id": "q0", "MetricStat": {"Metric": {
+                "Namespace": namespace, "MetricName": metric, "Dimensions": [{"Name": dimension, "Value": value}]},
+                "Period": 86400, "Stat": stat}}],
+            StartTime=NOW - dt.timedelta(days=14), EndTime=NOW + dt.timedelta(minutes=5))
+        return resp["MetricDataResults"][0]["Values"]
+
+    search, cache, etl = (eu[name]["InstanceId"] for name in ("prod-eu-search-1", "prod-eu-cache-1", "prod-eu-etl-1"))
+    assert (eu["prod-eu-search-1"]["InstanceType"], eu["prod-eu-cache-1"]["InstanceType"],
+            eu["prod-eu-etl-1"]["InstanceType"]) == ("m5.2xlarge", "r5.xlarge", "c5.xlarge")
+    for instance in (search, cache, etl):  # busy enough not to be idle, low enough to be judged
+        cpu = peak("AWS/EC2", "CPUUtilization", "InstanceId", instance)
+        assert len(cpu) >= 13 and 10 <= max(cpu) < 40
+    assert max(peak("CWAgent", "mem_used_percent", "InstanceId", search)) < 40
+    assert min(peak("CWAgent", "mem_used_percent", "InstanceId", cache)) > 80
+    assert peak("CWAgent", "mem_used_percent", "InstanceId", etl) == []  # no agent
+    freeable = peak("AWS/RDS", "FreeableMemory", "DBInstanceIdentifier", "stg-orders-db",
+                    client=aws(STAGING, "cloudwatch"), stat="Minimum")
+    assert len(freeable) >= 13 and min(freeable) == 3 * 1024 ** 3
 
 
 def test_ssm_managed_instances(aws):

@@ -25,3 +25,15 @@ def test_find_as_json_is_the_search_api_answer(explorer, viewer, demo_warehouse,
     assert printed == answers
     assert all(answer["matches"] for answer in answers[:2]) and not answers[2]["matches"]
     assert limit != "1" or max(len(answer["matches"]) for answer in answers) == 1
+
+
+@pytest.mark.parametrize("params", [{}, {"recommendation": "downsize"}, {"environment": "staging"}])
+def test_rightsizing_as_json_is_the_apis_rows(explorer, viewer, demo_warehouse, params):
+    options = [item for name, value in params.items() for item in (f"--{name.replace('_', '-')}", value)]
+    result = subprocess.run([sys.executable, "-m", "cloud_inventory", "--warehouse", str(demo_warehouse),
+                             "rightsizing", "--format", "json", *options], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    printed = [json.loads(line) for line in result.stdout.splitlines()]
+    answer = explorer.get("/inventory/api/rightsizing", params={**params, "limit": 1000}, headers=viewer).json()
+    assert printed == [{k: v for k, v in row.items() if k != "resource_url"} for row in answer["rows"]]
+    assert printed

@@ -223,3 +223,66 @@ def test_the_waste_form_as_a_browser_submits_it(explorer, viewer, demo_warehouse
     form = {"group_by": "team", "account_id": "", "team": "", "environment": "", "category": "", "region": ""}
     answer = explorer.get("/inventory/waste", params=form, headers=viewer)
     assert answer.status_code == 200 and f"<strong>${grand['est_monthly_usd']:,.2f}</strong> a month" in answer.text
+
+
+# --- rightsizing: GET /inventory/api/rightsizing and the waste page's section (marts.rightsizing) --------------
+
+def test_rightsizing_api_is_the_marts_rows_with_their_saving(explorer, viewer, demo_warehouse):
+    expected = rows(demo_warehouse, "select * from marts.rightsizing")
+    body = explorer.get("/inventory/api/rightsizing", headers=viewer).json()
+    assert body["rows_total"] == len(body["rows"]) == len(expected) == 3
+    assert [r["resource_name"] for r in body["rows"]] == ["prod-eu-search-1", "stg-orders-db", "prod-eu-etl-1"]
+    saving = sum(r["monthly_saving_usd"] for r in expected if r["monthly_saving_usd"] is not None)
+    assert body["summary"] == {"rows": 3, "downsize": 2, "priced_downsize": 2, "unpriced_downsize": 0,
+                               "needs_memory_data": 1, "no_smaller_size": 0,
+                               "monthly_saving_usd": float(saving), "annual_saving_usd": float(saving * 12)}
+    search = body["rows"][0]
+    assert isinstance(search["monthly_saving_usd"], float) and search["annual_saving_usd"] == round(
+        search["monthly_saving_usd"] * 12, 2)
+    assert (search["current_type"], search["proposed_type"], search["recommendation"]) == (
+        "m5.2xlarge", "m5.xlarge", "downsize")
+    assert search["resource_url"] == f"/inventory/resources/ec2_instance/111111111111/eu-west-1/{search['resource_id']}"
+    assert body["as_of_date"] == expected[0]["as_of_date"].isoformat()
+    only = explorer.get("/inventory/api/rightsizing", params={"recommendation": "needs memory data"},
+                        headers=viewer).json()
+    assert [r["resource_name"] for r in only["rows"]] == ["prod-eu-etl-1"] and only["summary"]["monthly_saving_usd"] == 0
+    staging = explorer.get("/inventory/api/rightsizing", params={"environment": "staging"}, headers=viewer).json()
+    assert [r["resource_name"] for r in staging["rows"]] == ["stg-orders-db"]
+
+
+@pytest.mark.parametrize("name", ["account_id", "team", "environment", "region", "resource_type", "recommendation"])
+def test_rightsizing_filters_take_hostile_text_and_are_bounded(explorer, viewer, name):
+    for value in HOSTILE_VALUES:
+        body = explorer.get("/inventory/api/rightsizing", params={name: value}, headers=viewer).json()
+        assert body["rows"] == [] and body["summary"]["rows"] == 0 and body["filters"][name] == value
+    answer = explorer.get("/inventory/api/rightsizing", params={name: TOO_LONG}, headers=viewer)
+    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["query", name]
+
+
+def test_rightsizing_csv_is_every_row(explorer, viewer):
+    body = explorer.get("/inventory/api/rightsizing", headers=viewer).json()
+    answer = explorer.get("/inventory/api/rightsizing", params={"format": "csv", "limit": 1}, headers=viewer)
+    assert answer.headers["content-disposition"] == 'attachment; filename="rightsizing.csv"'
+    records = csv_records(answer.text)
+    assert [r["resource_id"] for r in records] == [r["resource_id"] for r in body["rows"]]
+    assert records[0]["monthly_saving_usd"] == str(body["rows"][0]["monthly_saving_usd"])
+    assert records[0]["resource_url"] == body["rows"][0]["resource_url"]
+
+
+def test_the_waste_page_shows_rightsizing_with_dollars(explorer, viewer, demo_warehouse):
+    expected = rows(demo_warehouse, "select sum(monthly_saving_usd) as usd from marts.rightsizing")[0]["usd"]
+    html = explorer.get("/inventory/waste", headers=viewer).text
+    assert_page_is_csp_clean(html)
+    section = html[html.index('<h2 id="rightsizing">'):]
+    assert f"<strong>${expected:,.2f}</strong> a month" in section and "from 2 downsize(s)" in section
+    assert "1 with low CPU but no memory data" in section
+    for name in ("prod-eu-search-1", "stg-orders-db", "prod-eu-etl-1"):
+        assert name in section
+    assert "prod-eu-cache-1" not in section and '<span class="unpriced">unknown</span>' in section
+    assert 'href="/inventory/api/rightsizing?format=csv"' in section
+    filtered = explorer.get("/inventory/waste", params={"environment": "staging", "category": "idle_instance"},
+                            headers=viewer).text
+    section = filtered[filtered.index('<h2 id="rightsizing">'):]
+    assert "stg-orders-db" in section and "prod-eu-search-1" not in section
+    assert "The category filter does not apply." in section
+    assert 'href="/inventory/api/rightsizing?environment=staging&amp;format=csv"' in section

@@ -170,6 +170,7 @@ def test_the_digest_names_exactly_the_failing_account_and_the_silent_cluster(wor
 
     (message,) = sink.messages
     assert outcome["sent_to"] == ["oncall@example.com"] and message["Subject"] == outcome["subject"]
+    # bravo's every resource type failing (its role is denied), c2 never dumped
     assert message["Subject"] == f"[cloud-inventory] quality: {N_TYPES} failing, 1 never source(s); 1 failed check(s)"
     body = html_of(message)
     assert "bravo 222222222222" in body and "cluster c2" in body and "role denied" in body

@@ -28,9 +28,9 @@ MODELS = ("intermediate/int_aws__source_snapshots.sql", "intermediate/int_k8s__l
           "marts/eks_nodegroup_config.sql", "marts/rds_instance_config.sql")
 MARTS = ("inventory_current", "inventory_history", "resource_changes", "eks_nodegroup_config",
          "rds_instance_config")
-# measurements, not resources: CloudWatch statistics and Cost Explorer's daily spend
-METRIC_TYPES = {"ec2_instance_metric", "rds_instance_metric", "log_group_metric", "nat_gateway_metric",
-                "ce_service_cost"}
+# measurements and a catalog, not resources: CloudWatch statistics, Cost Explorer's daily spend, instance types
+NOT_RESOURCES = {"ec2_instance_metric", "rds_instance_metric", "log_group_metric", "nat_gateway_metric",
+                 "ce_service_cost", "ec2_instance_type"}
 PROD, STAGING, DEV = estate.PROD, estate.STAGING, estate.DEV
 ASSUME_ROLE_ERROR = "AssumeRole.AccessDenied"
 
@@ -64,7 +64,7 @@ def lake_ids(world, account: str, day) -> set[tuple[str, str]]:
         found = con.execute(
             f"select resource_type, resource_id, state from read_parquet('{base}/*/dt={day}/account_id={account}/*/*.parquet', "
             "hive_partitioning = false)").fetchall()
-    return {(t, i) for t, i, state in found if t not in METRIC_TYPES and state not in ("terminated", "deleted")}
+    return {(t, i) for t, i, state in found if t not in NOT_RESOURCES and state not in ("terminated", "deleted")}
 
 
 # -- the union -------------------------------------------------------------------------------------------------
@@ -74,13 +74,14 @@ def test_the_union_covers_every_aws_resource_staging_model(wh):
     read = {table.name for table in sqlglot.parse_one(union.read_text(), read="duckdb").find_all(exp.Table)
             if table.db == "staging"}
     staging_aws = {path.stem for path in (SQL_DIR / "staging").glob("stg_aws__*.sql")}
-    metric_models = {"stg_aws__ec2_instance_metrics", "stg_aws__rds_instance_metrics",
-                     "stg_aws__log_group_metrics", "stg_aws__nat_gateway_metrics", "stg_aws__ce_service_costs"}
-    assert metric_models <= staging_aws
-    assert read == staging_aws - metric_models, "add the missing staging models to the union list"
-    # every registry type but the statistics reaches the union (the demo world holds every type)
+    not_resources = {"stg_aws__ec2_instance_metrics", "stg_aws__rds_instance_metrics",
+                     "stg_aws__log_group_metrics", "stg_aws__nat_gateway_metrics", "stg_aws__ce_service_costs",
+                     "stg_aws__ec2_instance_types"}
+    assert not_resources <= staging_aws
+    assert read == staging_aws - not_resources, "add the missing staging models to the union list"
+    # every registry type but the measurements and the catalog reaches the union (the demo world holds every type)
     types = {t for (t,) in rows(wh, "select distinct resource_type from intermediate.int_inventory__aws_resources")}
-    assert types == {entry.name for entry in REGISTRY} - METRIC_TYPES
+    assert types == {entry.name for entry in REGISTRY} - NOT_RESOURCES
 
 
 # -- inventory_current -----------------------------------------------------------------------------------------
@@ -93,7 +94,7 @@ def test_inventory_current_has_one_row_per_resource(wh):
                        "group by all order by all")
     assert summary == [
         ("aws", "dev", "dev", "data", True, 28),
-        ("aws", "prod", "prod", "platform", False, 175),  # day 2's prod-export-scratch; prod-eks's two Container Insights log groups
+        ("aws", "prod", "prod", "platform", False, 184),  # day 2's prod-export-scratch; prod-eks's two Container Insights log groups; the 3 rightsizing instances, volumes, interfaces
         ("aws", "staging", "staging", "platform", False, 70),  # with stg-nat-a, its Elastic IP and interface
         ("kubernetes", "prod", "prod", "platform", False, 59),  # day 2's data/debug-shell
         ("kubernetes", "staging", "staging", "platform", True, 39),
@@ -199,7 +200,7 @@ def test_history_counts_per_day(world, wh):
     d0, d1, d2 = world["days"]
     assert rows(wh, "select valid_from_date, change_kind, is_deleted, count(*) from marts.inventory_history "
                     "group by all order by all") == [
-        (d0, "first_seen", False, 268),  # 263 + prod-eks's two log groups + stg-nat-a, its address and interface
+        (d0, "first_seen", False, 277),  # 263 + prod-eks's two log groups + stg-nat-a, its address and interface + the 3 rightsizing instances, volumes, interfaces
         (d1, "created", False, 3),     # prod-web-4, its root volume and network interface
         (d1, "deleted", True, 1),      # prod-orphan-data
         (d1, "modified", False, 3),    # prod-app-2 resized, prod-db opened, subnet prod-public-b's free IPs

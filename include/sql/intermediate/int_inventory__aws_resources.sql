@@ -2,8 +2,9 @@
 -- columns (identity, arn, name, tags, state, created_at, config_hash, snapshot date and time).
 --
 -- The union list: one line per AWS resource staging model, i.e. every staging.stg_aws__* except the
--- measurements, which are not resources: the CloudWatch statistics models (ec2_instance_metrics,
--- rds_instance_metrics, log_group_metrics, nat_gateway_metrics) and Cost Explorer's ce_service_costs.
+-- measurements and the catalog, which are not resources: the CloudWatch statistics models (ec2_instance_metrics,
+-- rds_instance_metrics, log_group_metrics, nat_gateway_metrics), Cost Explorer's ce_service_costs and the
+-- instance type catalog (ec2_instance_types).
 -- tests/warehouse/test_marts_inventory.py fails when a staging AWS resource model is missing here.
 -- `union all by name` lines the branches up by column name (each staging model adds its own typed columns;
 -- only the common ones below are read, and DuckDB reads no other column of the staging tables).

@@ -1,6 +1,6 @@
 -- Daily CloudWatch statistics of RDS DB instances (cloudwatch:GetMetricData): one row per DB instance, metric,
 -- statistic and day (the last 14 whole UTC days before each snapshot, so days repeat across snapshots).
--- Metrics: AWS/RDS CPUUtilization and DatabaseConnections.
+-- Metrics: AWS/RDS CPUUtilization and DatabaseConnections (Average, Maximum), FreeableMemory (Minimum, bytes).
 with source as (
     select * from lake_aws_rds_instance_metric
 ),
@@ -30,10 +30,10 @@ renamed as (
         account_id,
         region,
         api.Namespace                                               as metric_namespace,
-        -- CPUUtilization, DatabaseConnections
+        -- CPUUtilization, DatabaseConnections, FreeableMemory
         api.MetricName                                              as metric_name,
         map_from_entries(list_transform(api.Dimensions, lambda d: {'key': d.Name, 'value': d.Value})) as dimensions,
-        api.Stat                                                    as statistic,  -- Average, Maximum
+        api.Stat                                                    as statistic,  -- Average, Maximum, Minimum
         api.PeriodSeconds                                           as period_seconds,
         cast(timezone('UTC', api.Timestamp) as date)                as metric_date,
         api.Timestamp                                               as period_start_at,

@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 
 from cloud_inventory.accounts import Account
 from cloud_inventory.aws import errors
+from cloud_inventory.aws.instance_types import IN_USE
 from cloud_inventory.aws.registry import Detail, ResourceType, TagLookup, types_for
 from cloud_inventory.aws.sessions import GLOBAL_REGION, AssumeRoleError, account_session, client_config
 from cloud_inventory.aws.transform import AWS_SCHEMA, pick, to_row
@@ -162,7 +163,7 @@ class Extraction:
         self._current.type = entry.name
         outcome = Outcome(entry.name)
         try:
-            blocked = [upstream[name] for name in entry.upstream if name in upstream
+            blocked = [upstream[name] for name in entry.required if name in upstream
                        and upstream[name].status != "ok"]
             if blocked:
                 status = "failed" if any(o.status == "failed" for o in blocked) else "denied"
@@ -192,6 +193,8 @@ class Extraction:
                                        run_id=self.run_id, parent_id=parent))
                     if entry.collect:
                         self.collected[entry.name].append(pick(item, entry.collect))
+                    if entry.sized_as:
+                        self.collected[IN_USE].append(pick(item, entry.sized_as))
                 sink.write(rows)
         outcome.rows = sink.rows
         outcome.path = self.lake.uri_of(path)

@@ -1,9 +1,9 @@
 """CloudWatch daily statistics for the last 14 days, batched through GetMetricData.
 
-CPU for every EC2 and RDS instance, memory where the CloudWatch agent publishes it, and RDS
-connections: what the idle-resource marts judge by; the bytes each CloudWatch Logs log group took in
-(what ingestion is billed on) and the bytes through each NAT gateway (what data processing is billed on).
-One item per (resource, metric, statistic, day).
+CPU for every EC2 and RDS instance, memory where the CloudWatch agent publishes it, RDS connections
+and RDS freeable memory: what the idle-resource and rightsizing marts judge by; the bytes each CloudWatch
+Logs log group took in (what ingestion is billed on) and the bytes through each NAT gateway (what data
+processing is billed on). One item per (resource, metric, statistic, day).
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ PERIOD_SECONDS = 86400
 QUERIES_PER_CALL = 500  # GetMetricData's limit
 STATISTICS = ("Average", "Maximum")  # the default: levels (percent, connections) are judged by these
 SUM = ("Sum",)  # volumes (bytes) are billed by their daily total; an average of 1-minute points means nothing
+MINIMUM = ("Minimum",)  # FreeableMemory's daily low is the day's memory peak
 AGENT_MEMORY = ("CWAgent", "mem_used_percent")
 
 
@@ -35,7 +36,8 @@ NAT_BYTES = ("BytesInFromSource", "BytesInFromDestination", "BytesOutToDestinati
 FIXED_METRICS = {
     "ec2_instance": (Metric("AWS/EC2", "CPUUtilization", "InstanceId"),),
     "rds_instance": (Metric("AWS/RDS", "CPUUtilization", "DBInstanceIdentifier"),
-                     Metric("AWS/RDS", "DatabaseConnections", "DBInstanceIdentifier")),
+                     Metric("AWS/RDS", "DatabaseConnections", "DBInstanceIdentifier"),
+                     Metric("AWS/RDS", "FreeableMemory", "DBInstanceIdentifier", MINIMUM)),
     "log_group": (Metric("AWS/Logs", "IncomingBytes", "LogGroupName", SUM),),
     "nat_gateway": tuple(Metric("AWS/NATGateway", name, "NatGatewayId", SUM) for name in NAT_BYTES),
 }
@@ -65,8 +67,7 @@ def metric_queries(client, resource_type: str, resource_ids: list[str]) -> list[
     """One description per (resource, metric, statistic): each metric with its own statistics."""
     targets: list[tuple[str, dict, tuple[str, ...]]] = []
     for resource_id in resource_ids:
-        for entry in FIXED_METRICS[resource_type]:
-            metric = Metric(*entry)  # a plain (namespace, name, dimension) takes the default statistics
+        for metric in FIXED_METRICS[resource_type]:
             targets.append((resource_id, {
                 "Namespace": metric.namespace, "MetricName": metric.name,
                 "Dimensions": [{"Name": metric.dimension, "Value": resource_id}]}, metric.statistics))

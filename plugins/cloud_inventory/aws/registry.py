@@ -15,6 +15,7 @@ from typing import Any, Callable, Literal
 from botocore import xform_name
 
 from cloud_inventory.aws.costs import cost_item_id, fetch_daily_service_costs
+from cloud_inventory.aws.instance_types import IN_USE, fetch_instance_types
 from cloud_inventory.aws.metrics import fetch_daily_statistics
 from cloud_inventory.values import Field
 
@@ -64,13 +65,21 @@ class ResourceType:
     details: tuple[Detail, ...] = ()
     tag_lookup: TagLookup | None = None
     fetch: Callable | None = None  # custom fetcher(extraction context) -> pages of items
-    depends_on: tuple[str, ...] = ()  # types whose ids a custom fetcher needs
+    depends_on: tuple[str, ...] = ()  # types whose ids a custom fetcher needs (their failure is this type's)
+    after: tuple[str, ...] = ()  # types run first whose values a custom fetcher uses if they were extracted
     collect: Field = None  # the value children or custom fetchers need from each item (also their parent_id)
     extra_operations: tuple[str, ...] = ()  # calls a custom fetcher makes besides `operation`
+    sized_as: Field = None  # the EC2 instance type an item runs as: its family goes into the instance type catalog
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The types this one cannot run without: when one of them fails, this one is not attempted."""
+        return ((self.parent[0],) if self.parent else ()) + self.depends_on
 
     @property
     def upstream(self) -> tuple[str, ...]:
-        return ((self.parent[0],) if self.parent else ()) + self.depends_on
+        """Every type that runs before this one (in the same extraction)."""
+        return self.required + self.after
 
     def api_operations(self) -> list[tuple[str, str]]:
         """(service, operation) pairs this entry calls, for the IAM policy."""
@@ -98,6 +107,12 @@ def _record_id(item: dict) -> str:
     return "|".join([item["Name"], item["Type"], item.get("SetIdentifier", "")]).rstrip("|")
 
 
+def _rds_instance_type(item: dict) -> str | None:
+    # db.r6g.large runs as r6g.large: RDS classes are EC2 instance types
+    klass = item.get("DBInstanceClass") or ""
+    return klass.removeprefix("db.") if klass.startswith("db.") else None
+
+
 def _bucket_region(item: dict) -> str:
     # GetBucketLocation answers null for us-east-1 and the legacy "EU" for eu-west-1.
     location = item.get("BucketRegion")
@@ -110,7 +125,7 @@ _ELBV2_TAGS = TagLookup("describe_tags", param="ResourceArns", key="LoadBalancer
 REGISTRY: tuple[ResourceType, ...] = (
     ResourceType("ec2_instance", "ec2", "describe_instances", "Reservations[].Instances[]", id="InstanceId",
                  arn="arn:{partition}:ec2:{region}:{account}:instance/{id}", state="State.Name",
-                 created="LaunchTime", page_size=1000, collect="InstanceId"),
+                 created="LaunchTime", page_size=1000, collect="InstanceId", sized_as="InstanceType"),
     ResourceType("ebs_volume", "ec2", "describe_volumes", "Volumes[]", id="VolumeId",
                  arn="arn:{partition}:ec2:{region}:{account}:volume/{id}", state="State", created="CreateTime",
                  page_size=500),
@@ -150,7 +165,8 @@ REGISTRY: tuple[ResourceType, ...] = (
                                       batch=20, result="TagDescriptions", result_key="LoadBalancerName")),
     ResourceType("rds_instance", "rds", "describe_db_instances", "DBInstances[]", id="DBInstanceIdentifier",
                  arn="DBInstanceArn", name_field="DBInstanceIdentifier", state="DBInstanceStatus",
-                 created="InstanceCreateTime", tags="TagList", page_size=100, collect="DBInstanceIdentifier"),
+                 created="InstanceCreateTime", tags="TagList", page_size=100, collect="DBInstanceIdentifier",
+                 sized_as=_rds_instance_type),
     ResourceType("rds_cluster", "rds", "describe_db_clusters", "DBClusters[]", id="DBClusterIdentifier",
                  arn="DBClusterArn", name_field="DBClusterIdentifier", state="Status", created="ClusterCreateTime",
                  tags="TagList", page_size=100),
@@ -198,6 +214,11 @@ REGISTRY: tuple[ResourceType, ...] = (
     ResourceType("lambda_function", "lambda", "list_functions", "Functions[]", id="FunctionName",
                  arn="FunctionArn", name_field="FunctionName", state="State", created="LastModified", tags=None,
                  page_size=50),
+    # The region's instance types (vCPUs, memory) of the families in use: the sizes rightsizing chooses from.
+    # Not a resource: the inventory marts leave it out, like the statistics entries below. RDS denied in an
+    # account costs the catalog its DB classes' families only, not the EC2 instances' ones.
+    ResourceType("ec2_instance_type", "ec2", "describe_instance_types", id="InstanceType", name_field="InstanceType",
+                 tags=None, fetch=fetch_instance_types, depends_on=("ec2_instance",), after=("rds_instance",)),
     ResourceType("log_group", "logs", "describe_log_groups", "logGroups[]", id="logGroupName",
                  arn=lambda item: item.get("logGroupArn") or item.get("arn", "").removesuffix(":*") or None,
                  name_field="logGroupName", created="creationTime", tags=None, page_size=50,

@@ -242,19 +242,38 @@ def _put_mem(c: _Ctx, instance_ids: dict[str, str], now: dt.datetime) -> None:
         cw.put_metric_data(Namespace="CWAgent", MetricData=data)
 
 
-def _put_rds(c: _Ctx, db_ids: list[str], idle: set[str], now: dt.datetime) -> None:
+def _put_daily(c: _Ctx, namespace: str, metric: str, instance_id: str, values: list[float], now: dt.datetime) -> None:
+    """One datapoint a day of an instance's metric (a percentage), `values[day]` on `day` days ago."""
+    c("cloudwatch").put_metric_data(Namespace=namespace, MetricData=[
+        {"MetricName": metric, "Dimensions": [{"Name": "InstanceId", "Value": instance_id}],
+         "Timestamp": now - dt.timedelta(days=day, hours=2), "Value": value, "Unit": "Percent"}
+        for day, value in enumerate(values)])
+
+
+def _put_rds(c: _Ctx, db_ids: list[str], idle: set[str], now: dt.datetime,
+             over_provisioned: frozenset[str] = frozenset()) -> None:
+    """CPU and connections of every DB instance; idle ones have no connections. An over-provisioned one (a
+    db.t3.medium, 4 GiB) peaks at 25 % CPU and never has less than 3 GiB free (FreeableMemory)."""
     cw = c("cloudwatch")
     for n, db in enumerate(sorted(db_ids)):
         dims = [{"Name": "DBInstanceIdentifier", "Value": db}]
         data = []
         for day in range(METRIC_DAYS):
             ts = now - dt.timedelta(days=day, hours=2)
-            cpu = 1.5 + (day % 3) * 0.3 if db in idle else 18.0 + ((day * 5 + n * 7) % 35)
+            if db in idle:
+                cpu = 1.5 + (day % 3) * 0.3
+            elif db in over_provisioned:
+                cpu = 18.0 + (day * 3 % 8)
+            else:
+                cpu = 18.0 + ((day * 5 + n * 7) % 35)
             conns = 0.0 if db in idle else float(40 + (day * 13 + n * 17) % 120)
             data.append({"MetricName": "CPUUtilization", "Dimensions": dims, "Timestamp": ts, "Value": cpu,
                          "Unit": "Percent"})
             data.append({"MetricName": "DatabaseConnections", "Dimensions": dims, "Timestamp": ts, "Value": conns,
                          "Unit": "Count"})
+            if db in over_provisioned:
+                data.append({"MetricName": "FreeableMemory", "Dimensions": dims, "Timestamp": ts,
+                             "Value": (3.0 + (day % 4) * 0.1) * 1024 ** 3, "Unit": "Bytes"})
         cw.put_metric_data(Namespace="AWS/RDS", MetricData=data)
 
 
@@ -718,6 +737,22 @@ def _seed_prod_eu(c: _Ctx, roles: dict[str, str], now: dt.datetime, out: dict[st
     _put_cpu(c, inst, set(), now)
     _put_mem(c, {"prod-eu-app-1": inst["prod-eu-app-1"]}, now)
     _put_rds(c, dbs, set(), now)
+    # rightsizing (marts.rightsizing): busy enough not to be idle, but far from their size
+    sized = {
+        # CPU 15-28 %, the agent's memory 22-34 %: over-provisioned, m5.xlarge would do
+        "prod-eu-search-1": _instance(c, "prod-eu-search-1", "m5.2xlarge", sn["prod-eu-app-a"], [sg_app], "search"),
+        # CPU 12-25 % but memory 82-91 %: sized by its memory, not a finding
+        "prod-eu-cache-1": _instance(c, "prod-eu-cache-1", "r5.xlarge", sn["prod-eu-app-b"], [sg_app], "payments"),
+        # CPU 14-27 %, no CloudWatch agent: memory unknown, no size proposed
+        "prod-eu-etl-1": _instance(c, "prod-eu-etl-1", "c5.xlarge", sn["prod-eu-app-a"], [sg_app], "data"),
+    }
+    days = range(METRIC_DAYS)
+    _put_daily(c, "AWS/EC2", "CPUUtilization", sized["prod-eu-search-1"], [15.0 + day % 15 for day in days], now)
+    _put_daily(c, "CWAgent", "mem_used_percent", sized["prod-eu-search-1"], [22.0 + day % 13 for day in days], now)
+    _put_daily(c, "AWS/EC2", "CPUUtilization", sized["prod-eu-cache-1"], [12.0 + day for day in days], now)
+    _put_daily(c, "CWAgent", "mem_used_percent", sized["prod-eu-cache-1"], [82.0 + day % 10 for day in days], now)
+    _put_daily(c, "AWS/EC2", "CPUUtilization", sized["prod-eu-etl-1"], [14.0 + day for day in days], now)
+    inst.update(sized)
     out["instances"].update({f"{c.account_id}/{c.region}/{k}": v for k, v in inst.items()})
 
 
@@ -768,7 +803,8 @@ def _seed_staging_us(c: _Ctx, roles: dict[str, str], now: dt.datetime, out: dict
     _zone(c, "staging.shop.example.com.", [_alias("www.staging.shop.example.com.", alb["zone"], alb["dns"])])
     _put_cpu(c, inst, {"stg-qa-windows"}, now)
     _put_mem(c, {"stg-app-1": inst["stg-app-1"]}, now)
-    _put_rds(c, dbs, set(), now)
+    # stg-orders-db (db.t3.medium) peaks at 25 % CPU with 3 GiB of its 4 GiB free: db.t3.small would do
+    _put_rds(c, dbs, set(), now, over_provisioned=frozenset({"stg-orders-db"}))
     out["instances"].update({f"{c.account_id}/{c.region}/{k}": v for k, v in inst.items()})
 
 

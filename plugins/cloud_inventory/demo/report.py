@@ -1,6 +1,6 @@
-"""What `make demo` prints at the end from the warehouse: waste, idle NAT gateways, cost spikes, the changes between
-the demo days, and the quality run's stale sources, digest and Data Docs. Each part says so when its table is not
-there."""
+"""What `make demo` prints at the end from the warehouse: waste, rightsizing, idle NAT gateways, cost spikes, the
+changes between the demo days, and the quality run's stale sources, digest and Data Docs. Each part says so when its
+table is not there."""
 from __future__ import annotations
 
 from email.message import EmailMessage
@@ -36,6 +36,11 @@ def print_marts(warehouse: Path) -> None:
         _section(con, "Top 10 wasteful resources (marts.waste)",
                  "select category, account_name, region, resource_name, detail, est_monthly_usd from marts.waste "
                  "order by est_monthly_usd desc nulls last limit 10")
+        _section(con, "Rightsizing: low CPU and memory over 14 days, the next smaller size (marts.rightsizing)",
+                 "select account_name, region, resource_name, recommendation, current_type, proposed_type, "
+                 "max_cpu_percent as cpu_pct, max_memory_percent as mem_pct, current_monthly_usd, monthly_saving_usd, "
+                 "coalesce(unpriced_reason, '') as why_no_saving from marts.rightsizing "
+                 "order by recommendation <> 'downsize', monthly_saving_usd desc nulls last, resource_name")
         _section(con, "Idle NAT gateways (marts.waste, category idle_nat_gateway)",
                  "select account_name, region, resource_name, resource_id, detail, est_monthly_usd from marts.waste "
                  "where category = 'idle_nat_gateway' order by est_monthly_usd desc nulls last")
