@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cloud_inventory.aws.extractor import GLOBAL, Extraction
+from cloud_inventory.aws.instance_types import IN_USE
 from cloud_inventory.aws.registry import REGISTRY, ResourceType
 from cloud_inventory.aws.transform import AWS_SCHEMA, pick, to_row
 
@@ -70,6 +71,8 @@ def list_items(ctx: Context, entry: ResourceType, account_id: str) -> list[tuple
                 out.append((parent, item))
                 if entry.collect:
                     ctx.collected[entry.name].append(pick(item, entry.collect))
+                if entry.sized_as:  # the families the instance type catalog lists, as the extractor collects them
+                    ctx.collected[IN_USE].append(pick(item, entry.sized_as))
     return out
 
 

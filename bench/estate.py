@@ -417,6 +417,17 @@ def census(url: str, account: str, region: str, tally: Tally) -> None:
         for page in clients[service].get_paginator(operation).paginate(**params):
             items += page[key]
         tally.counts[(account, region, rtype)] = len(items)
+    # the instance type catalog: every type moto knows of each family the pair runs (EC2 instances and DB classes
+    # without "db."), counted from moto's own table rather than through DescribeInstanceTypes
+    from moto.ec2.models.instance_types import INSTANCE_TYPES
+
+    running = [instance["InstanceType"] for page in clients["ec2"].get_paginator("describe_instances").paginate()
+               for reservation in page["Reservations"] for instance in reservation["Instances"]]
+    running += [db["DBInstanceClass"].removeprefix("db.") for page in
+                clients["rds"].get_paginator("describe_db_instances").paginate() for db in page["DBInstances"]]
+    families = {name.split(".", 1)[0] for name in running}
+    tally.counts[(account, region, "ec2_instance_type")] = sum(
+        1 for name in INSTANCE_TYPES if name.split(".", 1)[0] in families)
 
 
 def seed(url: str, p: Plan, threads: int = 3) -> Tally:

@@ -50,11 +50,11 @@ def metric_types() -> dict[str, str]:
     """Registry entries of CloudWatch datapoint rows (reported apart from resources) -> the type they measure."""
     from cloud_inventory.aws.registry import REGISTRY
 
-    return {entry.name: entry.depends_on[0] for entry in REGISTRY if entry.fetch and entry.depends_on}
+    return {entry.name: entry.depends_on[0] for entry in REGISTRY if entry.service == "cloudwatch"}
 
 
 def measurement_types() -> set[str]:
-    """Registry entries whose rows are measurements, not resources: the statistics and Cost Explorer's spend."""
+    """Registry entries whose rows are not resources: the statistics, Cost Explorer's spend, the instance type catalog."""
     from cloud_inventory.aws.registry import REGISTRY
 
     return {entry.name for entry in REGISTRY if entry.fetch}
@@ -88,7 +88,13 @@ def minimum_calls(p: estate.Plan, tally: estate.Tally) -> Counter:
             for entry in REGISTRY:
                 if (entry.scope == "global") != (region == GLOBAL):
                     continue
-                if entry.fetch and entry.depends_on:  # CloudWatch: counted once per pair below, over every type
+                if entry.service == "cloudwatch":  # counted once per pair below, over every type
+                    continue
+                if entry.name == "ec2_instance_type":
+                    # the catalog: one call where instances or DB instances run (their few families fit one filter
+                    # of FAMILIES_PER_CALL values, and their sizes one page); none where nothing runs
+                    runs = tally.counts[(account, region, "ec2_instance")] + tally.counts[(account, region, "rds_instance")]
+                    calls[key(entry.service, entry.operation)] += 1 if runs else 0
                     continue
                 if entry.fetch:  # Cost Explorer: one call (moto answers nothing: no page to follow)
                     calls[key(entry.service, entry.operation)] += 1
