@@ -328,6 +328,10 @@ REVIEWED = {  # (resource type, path in the item, or "<operation>:<path>" for cu
     ("ec2_instance_metric", "get_metric_data:NextToken"): "the fetcher's pagination token, never in an item",
     ("ec2_instance_metric", "list_metrics:NextToken"): "the fetcher's pagination token, never in an item",
     ("rds_instance_metric", "get_metric_data:NextToken"): "the fetcher's pagination token, never in an item",
+    ("log_group_metric", "get_metric_data:NextToken"): "the fetcher's pagination token, never in an item",
+    ("nat_gateway_metric", "get_metric_data:NextToken"): "the fetcher's pagination token, never in an item",
+    ("ec2_instance_type", "describe_instance_types:NextToken"): "the fetcher's pagination token, never in an item",
+    ("ce_service_cost", "get_cost_and_usage:NextPageToken"): "the fetcher's pagination token, never in an item",
 }
 
 

@@ -82,6 +82,9 @@ def test_the_client_acts_as_the_first_account_or_with_organizations_only_as_the_
     from . import estate
 
     monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")  # the worker's own credentials (another test's may linger)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
     monkeypatch.setenv("INVENTORY_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("INVENTORY_ACCOUNTS_FILE", str(estate.accounts_file(tmp_path / "accounts.yaml")))
     client = aws_prices.pricing_client(inventory_settings.load())
