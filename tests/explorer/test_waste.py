@@ -176,6 +176,7 @@ def unusual_warehouse(demo_warehouse, tmp_path_factory):
     return warehouse_copy(demo_warehouse, target, """
         update marts.waste set est_monthly_usd = null, price_known = false,
                unpriced_price_keys = ['ec2:m5.xlarge:linux'],
+               unpriced_reason = 'no price for ec2:m5.xlarge:linux in us-east-1 <from the seed>',
                cost_breakdown = '730 hour x no price (ec2:m5.xlarge:linux)'
         where category = 'idle_instance' and resource_name = 'prod-analytics-idle'""", """
         update marts.waste set resource_name = '<script>alert(1)</script>', team = '<b>bold</b>',
@@ -193,11 +194,12 @@ def test_unpriced_findings_are_counted_and_shown_as_such(explorer, viewer, unusu
     unpriced = body["findings"][0]  # an unknown cost sorts first, never as $0
     assert unpriced["price_known"] is False and unpriced["est_monthly_usd"] is None
     assert unpriced["unpriced_price_keys"] == ["ec2:m5.xlarge:linux"]
+    assert unpriced["unpriced_reason"] == "no price for ec2:m5.xlarge:linux in us-east-1 <from the seed>"
     prod = next(g for g in body["groups"] if g["label"] == "prod")
     assert prod["unpriced_findings"] == 1
     html = explorer.get("/inventory/waste", headers=viewer).text
     assert "1 unpriced finding(s) not in these sums" in html
-    assert '<span class="unpriced">unpriced</span>' in html and "no price for ec2:m5.xlarge:linux" in html
+    assert '<span class="unpriced">unpriced</span>' in html and "no price for ec2:m5.xlarge:linux in us-east-1 &lt;from the seed&gt;" in html
     assert "+ 1 unpriced</text>" in html  # on prod's bar too
 
 

@@ -167,7 +167,8 @@ def waste(cursor: Any, resource: dict) -> list[dict]:
         return []
     return normalised_rows(records(cursor, """
         select category, resource_type, resource_id, resource_name, account_id, region, est_monthly_usd,
-               est_monthly_usd * 12 as est_annual_usd, price_known, unpriced_price_keys, cost_breakdown, detail,
+               est_monthly_usd * 12 as est_annual_usd, price_known, unpriced_price_keys, unpriced_reason, cost_breakdown,
+               detail,
                wasteful_since, days_wasteful, also_matches, includes_resource_ids, is_stale, observed_on,
                as_of_date, resource_type = ? and resource_id = ? as about_this_resource
         from marts.waste

@@ -55,7 +55,7 @@ def findings_query(filters: Mapping[str, str | None], limit: int | None = None,
         select category, account_id, account_name, environment, team, region, resource_type, resource_id,
                resource_name, resource_arn, detail, est_monthly_usd,
                cast(est_monthly_usd * 12 as decimal(14, 2)) as est_annual_usd, price_known, unpriced_price_keys,
-               cost_breakdown, wasteful_since, days_wasteful, also_matches, includes_resource_ids, is_stale,
+               unpriced_reason, cost_breakdown, wasteful_since, days_wasteful, also_matches, includes_resource_ids, is_stale,
                observed_on, as_of_date
         from marts.waste {condition}
         order by est_monthly_usd desc nulls first, category, account_id, region, resource_id
