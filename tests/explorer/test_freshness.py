@@ -149,6 +149,21 @@ def test_the_freshness_page(explorer, viewer, demo_warehouse):
     assert "tasks/extract/mapped" in html and "the instance labelled <q>dev 333333333333 eu-west-1</q>" in html
 
 
+def test_the_freshness_page_says_what_is_wrong_in_short_first(explorer, viewer, demo_warehouse):
+    """dev's role denied makes dozens of its sources fail with one error: one line per status, account, region and
+    error above the table, each with how many sources it stands for."""
+    groups = rows(demo_warehouse, "select status, account_id, region, count(*) as n from marts.source_freshness "
+                                  "where status <> 'fresh' group by status, account_id, region, last_error, "
+                                  "cluster is not null")
+    html = explorer.get("/inventory/freshness", headers=viewer).text
+    short, every = html.split("<h2>Every source</h2>")
+    assert f"<h2>In short: {len(groups)} problem(s) on this page</h2>" in short
+    assert short.count("<tr>") == len(groups) + 1  # the header row and one per group
+    failing_us = next(g for g in groups if g["status"] == "failing" and g["region"] == "us-east-1")
+    assert failing_us["n"] > 1 and f"<td>{failing_us['n']}: <small>" in short
+    assert "AssumeRole.AccessDenied" in short and every.count("<tr>") > short.count("<tr>")
+
+
 # --- the Data Docs ------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ from cloud_inventory import settings as inventory_settings
 from cloud_inventory.explorer import reports
 from cloud_inventory.explorer.queries import normalised_rows
 from cloud_inventory.explorer.common import Limit, OptionalText, render, routers, warehouse
+from cloud_inventory.quality.digest import Digest
 from cloud_inventory.explorer.queries import freshness as queries
 from cloud_inventory.explorer.warehouse import WarehouseMissing
 from cloud_inventory.pipeline.inventory_quality import data_docs_dir
@@ -115,7 +116,12 @@ def freshness_page(request: Request, status: Status | None = None, source_kind: 
     choices["status"] = [{"value": s, "label": s} for s in queries.STATUS_ORDER]
     choices["source_kind"] = [{"value": "aws", "label": "AWS"}, {"value": "k8s", "label": "Kubernetes"}]
     query = {name: value for name, value in answer["filters"].items() if value}
-    return render(request, "freshness.html", report=answer, choices=choices, query=query, page_size=PAGE_SIZE)
+    # what is wrong in short, first: one line per status, account, region and error, as the quality digest groups
+    # them (58 types of one account failing on one denied role are one line, not 58)
+    not_fresh = [row for row in answer["sources"] if row["status"] != "fresh"]
+    problems = Digest().groups(not_fresh)
+    return render(request, "freshness.html", report=answer, choices=choices, query=query, page_size=PAGE_SIZE,
+                  problems=problems if len(problems) < len(not_fresh) else [])
 
 
 # --- the Great Expectations Data Docs -----------------------------------------------------------------------------
