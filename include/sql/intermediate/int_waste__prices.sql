@@ -22,6 +22,7 @@ api_prices as (
 ),
 
 seeded as (
+    -- the two seeds share one header; each row typed once, with its source's precedence
     select
         cast(service as varchar)                                    as service,
         cast(price_key as varchar)                                  as price_key,
@@ -31,25 +32,13 @@ seeded as (
         cast(effective_date as date)                                as valid_from,
         cast(source as varchar)                                     as source,
         cast(note as varchar)                                       as note,
-        'seed'                                                      as price_source,
-        1                                                           as precedence
-    from seed
-    where price_key is not null and usd is not null
-),
-
-overridden as (
-    select
-        cast(service as varchar)                                    as service,
-        cast(price_key as varchar)                                  as price_key,
-        cast(region as varchar)                                     as region,
-        cast(unit as varchar)                                       as unit,
-        cast(usd as double)                                         as usd,
-        cast(effective_date as date)                                as valid_from,
-        cast(source as varchar)                                     as source,
-        cast(note as varchar)                                       as note,
-        'seed_override'                                             as price_source,
-        3                                                           as precedence
-    from overrides
+        price_source,
+        precedence
+    from (
+        select *, 'seed' as price_source, 1 as precedence from seed
+        union all by name
+        select *, 'seed_override' as price_source, 3 as precedence from overrides
+    ) as seeds
     where price_key is not null and usd is not null
 ),
 
@@ -82,8 +71,6 @@ candidates as (
                                                                     as source_valid_to
     from (
         select * from seeded
-        union all by name
-        select * from overridden
         union all by name
         select * from asked
     ) as merged

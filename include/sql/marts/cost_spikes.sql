@@ -85,10 +85,7 @@ candidates as (
         end                                                         as floor_usd
     from daily
     cross join thresholds
-    where daily.day_usd >= case daily.spike_kind
-                               when 'log_ingestion' then thresholds.log_ingestion_floor_usd
-                               when 'service_spend' then thresholds.service_spend_floor_usd
-                           end
+    where daily.day_usd >= floor_usd  -- the alias above (DuckDB resolves select aliases in where)
 ),
 
 baselines as (
