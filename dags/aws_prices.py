@@ -37,12 +37,13 @@ def aws_prices():
         from cloud_inventory.pipeline import aws_inventory, aws_prices as work
 
         context = get_current_context()
+        settings = inventory_settings.load()
         logical_date = context.get("logical_date") or context["dag_run"].run_after
         try:  # prices are of now, like snapshots: an old logical date must not receive them
-            day = aws_inventory.snapshot_date_for(logical_date, datetime.now(timezone.utc), inventory_settings.load())
+            day = aws_inventory.snapshot_date_for(logical_date, datetime.now(timezone.utc), settings)
         except aws_inventory.SnapshotDateTooOld as error:
             raise AirflowFailException(str(error)) from None
-        summary = work.run(inventory_settings.load(), day)
+        summary = work.run(settings, day)
         print(work.format_summary(summary))
         context["outlet_events"][LAKE_PRICES].extra = {"snapshot_date": summary["snapshot_date"],
                                                        "keys": summary["keys"], "counts": summary["counts"]}

@@ -23,7 +23,7 @@ from typing import Sequence, TextIO
 from urllib.parse import urlparse
 
 from cloud_inventory import settings as inventory_settings
-from cloud_inventory.explorer.queries import normalised_rows
+from cloud_inventory.explorer.queries import normalised_rows, records
 from cloud_inventory.explorer.queries import rightsizing as rightsizing_queries
 from cloud_inventory.plain import csv_cell, plain
 from cloud_inventory.warehouse.readonly import open_readonly, refusal
@@ -198,13 +198,11 @@ RIGHTSIZING_TABLE = ("account_name", "region", "resource_type", "resource_name",
 
 def rightsizing(con, filters: dict, output_format: str, out: TextIO) -> int:
     """marts.rightsizing's rows the filters keep, as the explorer's API reads them (the same query and order)."""
-    cursor = con.execute(*rightsizing_queries.rows_query(filters))
-    columns = [d[0] for d in cursor.description]
-    found = [dict(zip(columns, row)) for row in cursor.fetchall()]
+    found = records(con, *rightsizing_queries.rows_query(filters))
     if output_format == "json":
         write_json_lines(normalised_rows(found), out)
     elif output_format == "csv":
-        write_csv(columns, found, out)
+        write_csv(rightsizing_queries.FIELDS, found, out)
     else:
         out.write(format_table(list(RIGHTSIZING_TABLE), [tuple(row[c] for c in RIGHTSIZING_TABLE) for row in found])
                   + "\n")
@@ -276,9 +274,7 @@ def run(args: argparse.Namespace, con, out: TextIO) -> int:
         run_sql(con, args.query, args.format, out)
         return 0
     if args.command == "rightsizing":
-        rightsizing(con, {name: getattr(args, name) for name in ("account_id", "team", "environment", "region",
-                                                                  "resource_type", "recommendation")},
-                    args.format, out)
+        rightsizing(con, {name: getattr(args, name) for name in rightsizing_queries.FILTERS}, args.format, out)
         return 0
     missing = 0
     if args.format == "csv":

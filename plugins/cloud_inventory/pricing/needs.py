@@ -59,13 +59,12 @@ class Need:
     smaller: tuple[str, ...] = ()  # price keys of the smaller sizes, largest first (ask until one is priced)
 
 
-def recent_files(lake: Lake, resource_type: str, days: int = RECENT_DAYS) -> list[str]:
+def recent_files(lake: Lake, source: lake_sources.LakeSource, days: int = RECENT_DAYS) -> list[lake_sources.LakeFile]:
     """The dataset's files of the `days` days up to its latest snapshot date."""
-    source = lake_sources.lake_sources()[f"lake_aws_{resource_type}"]
     survey = lake_sources.survey(lake, source)
     dates = sorted(day for day in survey.entries if day is not None)
     recent = [day for day in dates if dates and (dates[-1] - day).days < days]
-    return [f.path for day in recent for f in lake_sources.list_files(lake, source, survey.entries[day], day)]
+    return [f for day in recent for f in lake_sources.list_files(lake, source, survey.entries[day], day)]
 
 
 def _with_smaller(price_key: str, family_of: str | None) -> tuple[str, ...]:
@@ -80,21 +79,17 @@ def needs_from_lake(lake: Lake) -> list[Need]:
     import duckdb
 
     found: dict[tuple[str, str], Need] = {}
+    sources = lake_sources.lake_sources()
     con = duckdb.connect()
     try:
         for resource_type, sql in _NEEDS.items():
-            files = recent_files(lake, resource_type)
+            source = sources[f"lake_aws_{resource_type}"]
+            files = recent_files(lake, source)
             if not files:
                 continue
-            if lake.is_s3:
-                import pyarrow.dataset as ds
-
-                con.register("source", ds.dataset(files, filesystem=lake.fs, format="parquet"))
-            else:
-                listed = ", ".join("'" + path.replace("'", "''") + "'" for path in files)
-                con.execute(f"create or replace temp view source as select * from read_parquet([{listed}], "
-                            "union_by_name = true)")
-            for region, price_key, family_of in con.execute(f"select distinct * from ({sql})").fetchall():
+            lake_sources.bind(con, lake, source, files)  # as a build reads the dataset
+            for region, price_key, family_of in con.execute(
+                    f"with source as (select * from {source.name}) select distinct * from ({sql})").fetchall():
                 if not price_key or not region:
                     continue
                 keys = [price_key]
@@ -105,11 +100,6 @@ def needs_from_lake(lake: Lake) -> list[Need]:
                 for key in keys:
                     found.setdefault((key, region), Need(key, region, _with_smaller(key, family_of)
                                                          if key == price_key else ()))
-            con.execute("drop view if exists source")
-            try:
-                con.unregister("source")
-            except Exception:  # noqa: BLE001 - a view, not a registration
-                pass
     finally:
         con.close()
     return sorted(found.values(), key=lambda need: (need.region, need.price_key))

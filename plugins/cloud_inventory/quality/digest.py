@@ -145,7 +145,7 @@ class Digest:
             else:
                 header, render = RENDER[name]
                 section = Section(title, header, [render(self, row) for row in rows[:MAX_ROWS]])
-            if len(section.rows) > MAX_ROWS or len(rows) > MAX_ROWS:
+            if len(rows) > MAX_ROWS:  # (sources' grouped lines are never more than their rows)
                 section.rows, section.total = section.rows[:MAX_ROWS], len(rows)
                 section.more = Link(f"the {len(rows) - MAX_ROWS} more", self._page(kind.page))
             out.append(section)

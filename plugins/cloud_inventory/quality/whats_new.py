@@ -23,6 +23,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Callable
 
+from cloud_inventory.explorer.queries import records
+
 STATE_DDL = """
 create schema if not exists dq;
 create table if not exists dq.digest_items (kind varchar, item_key varchar, first_reported_at timestamptz,
@@ -139,12 +141,6 @@ class WhatsNew:
         return ", ".join(parts)
 
 
-def _rows(con, sql: str, params: list | None = None) -> list[dict]:
-    cursor = con.execute(sql, params or [])
-    columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row)) for row in cursor.fetchall()]
-
-
 def _exists(con, table: str) -> bool:
     schema, name = table.split(".")
     return bool(con.execute("select count(*) from duckdb_tables() where database_name = current_database() "
@@ -175,7 +171,7 @@ def collect(con, checked_at: datetime) -> WhatsNew:
         if not _exists(con, kind.table):
             found.skipped[kind.name] = f"{kind.table} is not built"
             continue
-        rows = _rows(con, kind.sql)
+        rows = records(con, kind.sql)
         for row in rows:
             row["item_key"] = item_key(kind, row)
         found.current[kind.name] = rows

@@ -119,6 +119,25 @@ def warehouse_lock(warehouse: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def new_build_id() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
+
+
+@contextmanager
+def replacing(warehouse: Path, target: Path) -> Iterator[None]:
+    """What the block writes to `target` (a `<warehouse>.build-<id>`) becomes the warehouse in one rename when
+    the block ends; if it fails, the target, its WAL and DuckDB's spill folder go and the warehouse is as it
+    was. Call it holding warehouse_lock."""
+    try:
+        yield
+        os.replace(target, warehouse)
+    except BaseException:
+        for leftover in (target, target.with_name(target.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        shutil.rmtree(target.with_name(target.name + ".tmp"), ignore_errors=True)  # DuckDB's spill folder
+        raise
+
+
 def remove_dead_builds(warehouse: Path) -> list[Path]:
     """Remove what killed builds left beside `warehouse`: their copies, WALs and spill folders. Call it only
     holding warehouse_lock (then no other build is running)."""
@@ -167,7 +186,7 @@ class Build:
         if select and (full_refresh or not self.warehouse.exists()):
             raise ModelError("building selected models needs an existing warehouse and no full refresh")
         self.full_refresh = full_refresh or not self.warehouse.exists()
-        self.build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
+        self.build_id = new_build_id()
 
     def run(self) -> BuildResult:
         with warehouse_lock(self.warehouse):
@@ -186,30 +205,25 @@ class Build:
         self.listing = LakeListing(self.lake, {name: self.sources[name] for name in read} if self.select
                                    else self.sources, read, whole=self.full_refresh)
         try:
-            if not self.full_refresh:
-                with result.timed("copy"):
-                    shutil.copyfile(self.warehouse, target)
-            con = duckdb.connect(str(target))
-            try:
-                if not self.full_refresh and not self._compatible(con):
+            with replacing(self.warehouse, target):
+                if not self.full_refresh:
+                    with result.timed("copy"):
+                        shutil.copyfile(self.warehouse, target)
+                con = duckdb.connect(str(target))
+                try:
+                    if not self.full_refresh and not self._compatible(con):
+                        con.close()
+                        os.unlink(target)
+                        con, self.full_refresh, result.full_refresh = duckdb.connect(str(target)), True, True
+                    if self.full_refresh and self.warehouse.exists():
+                        self._carry_over(con)
+                    self._build(con, result)
+                    if self.extra:
+                        self.extra(con)
+                    with result.timed("checkpoint"):
+                        con.execute("checkpoint")
+                finally:
                     con.close()
-                    os.unlink(target)
-                    con, self.full_refresh, result.full_refresh = duckdb.connect(str(target)), True, True
-                if self.full_refresh and self.warehouse.exists():
-                    self._carry_over(con)
-                self._build(con, result)
-                if self.extra:
-                    self.extra(con)
-                with result.timed("checkpoint"):
-                    con.execute("checkpoint")
-            finally:
-                con.close()
-            os.replace(target, self.warehouse)
-        except BaseException:
-            for leftover in (target, target.with_name(target.name + ".wal")):
-                leftover.unlink(missing_ok=True)
-            shutil.rmtree(target.with_name(target.name + ".tmp"), ignore_errors=True)  # DuckDB's spill folder
-            raise
         finally:
             self.listing.close()
             result.phases["list"] = round(self.listing.waited, 3)
@@ -436,16 +450,10 @@ def amend(settings: Settings, write: Callable[[Any], None]) -> None:
         remove_dead_builds(warehouse)
         if not warehouse.exists():
             raise ModelError(f"no warehouse at {warehouse} to write into")
-        target = warehouse.with_name(f"{warehouse.name}.build-"
-                                     f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}")
-        try:
+        target = warehouse.with_name(f"{warehouse.name}.build-{new_build_id()}")
+        with replacing(warehouse, target):
             shutil.copyfile(warehouse, target)
             with duckdb.connect(str(target)) as con:
                 con.execute("set TimeZone = 'UTC'")
                 write(con)
                 con.execute("checkpoint")
-            os.replace(target, warehouse)
-        except BaseException:
-            for leftover in (target, target.with_name(target.name + ".wal")):
-                leftover.unlink(missing_ok=True)
-            raise
