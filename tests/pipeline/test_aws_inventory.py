@@ -91,3 +91,10 @@ def test_an_account_whose_regions_cannot_be_discovered_is_reported_not_dropped(m
     assert [p["account"]["id"] for p in planned["pairs"]] == ["777777777777"]
     assert [u["account_id"] for u in planned["unplanned"]] == ["666666666666"]
     assert "AccessDenied" in planned["unplanned"][0]["reason"]
+
+
+def test_validate_config_refuses_an_unknown_resource_type(monkeypatch):
+    """A typo in INVENTORY_RESOURCE_TYPES fails the run's first task, not every extraction task."""
+    monkeypatch.setenv("INVENTORY_RESOURCE_TYPES", "ec2_instance,ebs_volumes")
+    with pytest.raises(inventory_settings.SettingsError, match="unknown resource type.*ebs_volumes"):
+        work.validate_config(inventory_settings.load())

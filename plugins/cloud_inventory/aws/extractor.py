@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 from cloud_inventory.accounts import Account
 from cloud_inventory.aws import errors
 from cloud_inventory.aws.instance_types import IN_USE
-from cloud_inventory.aws.registry import Detail, ResourceType, TagLookup, types_for
+from cloud_inventory.aws.registry import Detail, ResourceType, TagLookup, selected
 from cloud_inventory.aws.sessions import GLOBAL_REGION, AssumeRoleError, account_session, client_config
 from cloud_inventory.aws.transform import AWS_SCHEMA, pick, to_row
 from cloud_inventory.lake import Lake, parquet_sink
@@ -224,7 +224,8 @@ def extract_pair(account: Account, region: str, settings: Settings, lake: Lake, 
     """Extract one account's regional types in `region` (or its global types when region is GLOBAL),
     write each type's partition and the pair's manifest. Never raises for an AWS error: the
     outcomes say what happened; the caller decides whether the task fails."""
-    entries = entries if entries is not None else types_for("global" if region == GLOBAL else "regional")
+    if entries is None:
+        entries = selected(settings.resource_types, "global" if region == GLOBAL else "regional")
     started = time.monotonic()
     outcomes: list[Outcome] = []
     try:
