@@ -140,8 +140,9 @@ class Served:
         result.requests, result.by_action = after["total"], after["by_action"]
         result.by_account = Counter(self.front.by_account)
         result.server_busy = max(b - a for a, b in zip(before, after["cpu_s"])) / max(result.wall_s, 1e-9)
-        print(f"  {name}: {result.wall_s:.1f}s, {result.requests:,} requests, {resources(result.found):,} resources"
-              + (f" ({result.note})" if result.note else ""), flush=True)
+        print(f"  {name}: {result.wall_s:.1f}s, {result.requests:,} requests, {resources(result.found):,} resources; "
+              f"machine load average {os.getloadavg()[0]:.1f}" + (f" ({result.note})" if result.note else ""),
+              flush=True)
         return result
 
 
@@ -312,8 +313,11 @@ def report(args, runs: list[Run], minimum: Counter, skipped: list[str]) -> int:
                 print(f"  {name} requests beyond the minimum: "
                       + ", ".join(f"{a} {d:+d}" for a, d in sorted(extra.items())))
     if "c7n-org" in by_name:
-        top = by_name["c7n-org"].by_action.most_common(8)
-        print("  c7n-org's requests: " + ", ".join(f"{a} {n}" for a, n in top))
+        by_client = Counter()
+        for action, n in by_name["c7n-org"].by_action.items():
+            by_client[action.split(":")[0]] += n
+        print("  c7n-org's requests by client: " + ", ".join(f"{a} {n:,}" for a, n in by_client.most_common())
+              + "; its top calls: " + ", ".join(f"{a} {n:,}" for a, n in by_name["c7n-org"].by_action.most_common(4)))
 
     # -- ratios and targets -----------------------------------------------------------------------------
     targets = []
@@ -416,7 +420,8 @@ def main(argv: list[str] | None = None) -> int:
                             text=True).stdout.strip()
     print(f"estate: {args.accounts} accounts x {args.regions} regions ({busy} busy: {', '.join(p.regions)}), "
           f"scale {p.scale:.2f}; latency {args.latency_ms:g} ms; {servers} emulator processes; "
-          f"types: {len(TYPES)}; {os.cpu_count()} CPUs; commit {commit}", flush=True)
+          f"types: {len(TYPES)}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; commit {commit}",
+          flush=True)
 
     with Backends(p.accounts, servers) as backends, Front(backends) as front:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "INVENTORY_", "AWS_"))}
