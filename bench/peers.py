@@ -304,7 +304,7 @@ def report(args, runs: list[Run], minimum: Counter, skipped: list[str]) -> int:
         n = resources(run.found)
         print(f"{run.name:11s} {run.wall_s:7.1f} {run.requests:9,d} {n:10,d} {run.cpu_s:7.1f} "
               f"{run.cpu_s / max(n, 1) * 1000:9.2f} {run.requests / min_total:7.2f}x {run.server_busy:14.0%}")
-    print(f"minimum requests the page sizes allow (ours: one AssumeRole per account and region): {min_total:,}")
+    print(f"minimum requests the page sizes allow (bench/extract.py's minimum_calls): {min_total:,}")
     print("server busiest: the busiest emulator process's CPU / the tool's wall time (100% = one core: the bottleneck)")
     for name in ("make dag", "scheduler"):
         if name in by_name:
