@@ -200,7 +200,7 @@ def run_extractor(p: estate.Plan, env: dict, lake: str, n_workers: int, emu: Emu
             "peak_rss_mb": max(r["peak_rss_mb"] for r in results),
             "rss_by_pid": {r["pid"]: r["peak_rss_mb"] for r in results},
             "client_cpu_s": sum(r["cpu_s"] for r in results),
-            "slowest_task": (slowest["account_id"], slowest["seconds"]),
+            "tasks": len(results), "slowest_task": (slowest["account_id"], slowest["seconds"]),
             "slowest": max(pairs, key=lambda pair: pair[2]),
             "pair_seconds": sorted(seconds for _, _, seconds in pairs)}
 
@@ -353,6 +353,8 @@ def report(args, p, expected, minimum, ours, base, seed_s, parent_rss) -> int:
                     (ours["timing"]["process_cpu_seconds"] + ours["client_cpu_s"]) / cores)
     print(f"  CPU floor for the extractor on this machine: max(emulator CPU, all CPU / {cores} cores) = "
           f"{cpu_floor:.1f}s -> the speedup this machine allows is about {base['wall_s'] / cpu_floor:.1f}x")
+    print(f"  extractor tasks (the Airflow mapped tasks, one per account): {ours['tasks']}, for "
+          f"{len(ours['pair_seconds'])} (account, region) pairs; worker start-up is outside the clock")
     print(f"  slowest account task: {ours['slowest_task'][0]} {ours['slowest_task'][1]:.1f}s; slowest region in it: "
           f"{ours['slowest'][0]} {ours['slowest'][1]} {ours['slowest'][2]:.1f}s; region seconds median "
           f"{ours['pair_seconds'][len(ours['pair_seconds']) // 2]:.1f}")
