@@ -174,3 +174,24 @@ def test_a_new_run_extracts_every_region_again(monkeypatch, tmp_path):
     assert summary["kept"] == [] and list(summary["regions"]) == ["us-east-1", "global"]
     assert {r["run_id"] for r in work.run_manifests(inventory_settings.load(), date(2026, 11, 21), "run-2")} == {
         "run-2"}
+
+
+def test_report_counts_planned_pairs_and_names_each_region_without_a_manifest(monkeypatch, tmp_path):
+    from cloud_inventory.lake import Lake
+    from cloud_inventory.manifest import Outcome, write_manifest
+
+    monkeypatch.setenv("INVENTORY_DATA_DIR", str(tmp_path))
+    settings = inventory_settings.load()
+    day = date(2026, 11, 21)
+    outcome = Outcome("vpc")
+    outcome.finish("ok")
+    write_manifest(Lake(settings.lake_uri), snapshot_date=day, run_id="run-1", account_id="840000000001",
+                   account_name="a", region="us-east-1", outcomes=[outcome])
+    planned = [{"account": {"id": "840000000001"}, "regions": ["us-east-1", "eu-west-1", "global"]},
+               {"account": {"id": "840000000002"}, "regions": ["global"]}]
+
+    summary = work.report(settings, day, "run-1", planned)
+
+    assert summary["pairs_planned"] == 4
+    assert summary["missing_manifests"] == ["840000000001 eu-west-1", "840000000001 global", "840000000002 global"]
+    assert summary["outcomes"] == {"ok": 1} and summary["failed"] == []

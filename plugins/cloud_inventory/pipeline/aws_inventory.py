@@ -63,14 +63,14 @@ def organization_members(organization: Organization, settings: Settings) -> list
               if account.get("Status", account.get("State")) in ("ACTIVE", None)
               and account["Id"] not in organization.exclude]
 
-    def member(listed: dict) -> Account:
+    def member(found: dict) -> Account:
         tags = {tag["Key"]: tag["Value"] for tag in
-                client.list_tags_for_resource(ResourceId=listed["Id"]).get("Tags", [])}
+                client.list_tags_for_resource(ResourceId=found["Id"]).get("Tags", [])}
         return Account(
-            id=listed["Id"], name=listed.get("Name") or listed["Id"],
+            id=found["Id"], name=found.get("Name") or found["Id"],
             environment=tags.get(organization.environment_tag, "unknown"),
             team=tags.get(organization.team_tag, "unknown"),
-            role_arn=accounts_config.role_arn_for(listed["Id"], organization.member_role_name),
+            role_arn=accounts_config.role_arn_for(found["Id"], organization.member_role_name),
             external_id=organization.member_external_id, regions=organization.regions)
 
     with ThreadPoolExecutor(max_workers=PLAN_CONCURRENCY, thread_name_prefix="plan-tags") as pool:
