@@ -10,7 +10,7 @@ replaces the old one in one rename.
   when its SQL, or the SQL of any model beneath it, changed, or when a model beneath it was built whole.
 - Each model runs in one statement; its rows and seconds go to `meta.model_stats`. The lake is surveyed in a
   background thread while models run, and only the dates its writer marked as written since the last build are
-  listed (listing.py); a daily build runs its staging models two at a time.
+  listed (listing.py); a daily build runs its models two at a time, each once the models it reads are built.
 - Only a complete build is renamed onto the warehouse path. An analyst with the old file open keeps
   reading the old file (the rename does not touch it); new connections open the new one. A failed
   build deletes its file and raises ModelError naming the model and its file: the previous warehouse
@@ -31,7 +31,7 @@ import shutil
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -51,7 +51,7 @@ SQL_DIR = PROJECT_ROOT / "include" / "sql"
 SEEDS_DIR = PROJECT_ROOT / "include" / "config" / "seeds"
 SCHEMAS = ("staging", "intermediate", "marts", "meta", "dq")
 CARRIED_SCHEMAS = ("dq",)  # written by the quality DAG, not by models: a full refresh copies them over
-STAGING_THREADS = 2  # staging models of a daily build run this many at a time
+THREADS = 2  # the models of a daily build run this many at a time
 FORMAT_VERSION = "1"  # bump when meta tables change shape: the next build is then a full refresh
 
 log = logging.getLogger(__name__)
@@ -267,19 +267,14 @@ class Build:
             "where database_name = current_database() and not internal").fetchall())
         bind_seeds(con, self.settings, self.seeds_dir)
         states = dict(con.execute("select model, sql_hash from meta.model_state").fetchall())
-        # A daily build appends one day to each staging model: small queries that leave a core idle, so two
-        # run at once, each on its own connection (they write different tables). A full refresh runs them one
-        # by one: each already keeps both cores busy, and two at once would double the peak memory.
-        together = [] if self.full_refresh else [
-            m for m in self.chosen if m.materialized == "incremental" and m.sources and not m.refs
-            and m.sources <= self.sources.keys()]  # seeds are bound on `con` only
-        if together:
-            with _unordered(con):
-                result.stats.extend(self._run_side_by_side(con, together, states))
-        done = {m.relation for m in together}
-        for model in (m for m in self.chosen if m.relation not in done):
-            with _unordered(con) if model.materialized == "incremental" else nullcontext():
-                result.stats.append(self._run_model(con, model, states))
+        if self.full_refresh:
+            # one by one: each model of a full refresh already keeps both cores busy, and two at once would double
+            # the peak memory
+            for model in self.chosen:
+                with _unordered(con) if model.materialized == "incremental" else nullcontext():
+                    result.stats.append(self._run_model(con, model, states))
+        else:
+            result.stats.extend(self._run_side_by_side(con, self.chosen, states))
         with result.timed("record"):
             self._record(con, result, began)
 
@@ -289,22 +284,45 @@ class Build:
         con.execute("set variable as_of = ?::timestamptz", [self.as_of])
 
     def _run_side_by_side(self, con, models: list[Model], states: dict[str, str]) -> list[dict]:
-        """Models that read no other model, STAGING_THREADS at a time, each thread on its own cursor."""
+        """A daily build's models (small queries that leave a core idle), THREADS at a time, each thread on its own
+        connection (they write different tables); a model starts once the models it reads are built. Incremental
+        models are written unordered (_unordered) and the others keep insertion order: the setting is the
+        database's, so the two kinds never run at the same time. The stats come in the models' order."""
         local, cursors = threading.local(), []
 
         def run(model: Model) -> dict:
             if not hasattr(local, "cursor"):
                 local.cursor = con.cursor()
                 self._session(local.cursor)
+                bind_seeds(local.cursor, self.settings, self.seeds_dir)
                 cursors.append(local.cursor)
             return self._run_model(local.cursor, model, states)
 
+        pending, unbuilt = list(models), {m.relation for m in models}
+        running: dict[Future, Model] = {}
+        stats: dict[str, dict] = {}
+        unordered = False
         try:
-            with ThreadPoolExecutor(STAGING_THREADS, thread_name_prefix="staging") as pool:
-                return list(pool.map(run, models))
+            with ThreadPoolExecutor(THREADS, thread_name_prefix="models") as pool:
+                while pending or running:
+                    ready = [m for m in pending if not m.refs & unbuilt]
+                    if not running and not any((m.materialized == "incremental") == unordered for m in ready):
+                        unordered = not unordered  # nothing of this kind can start: switch while nothing runs
+                        con.execute(f"set preserve_insertion_order = {str(not unordered).lower()}")
+                    ready = [m for m in ready if (m.materialized == "incremental") == unordered]
+                    for model in ready[:THREADS - len(running)]:
+                        pending.remove(model)
+                        running[pool.submit(run, model)] = model
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        model = running.pop(future)
+                        stats[model.relation] = future.result()  # a failed model raises once the other one ends
+                        unbuilt.discard(model.relation)
         finally:
+            con.execute("reset preserve_insertion_order")
             for cursor in cursors:
                 cursor.close()
+        return [stats[m.relation] for m in models]
 
     def _changed(self, con, source: str) -> set[date] | None:
         """The snapshot dates of a lake source whose files changed since the last build; None means all."""
