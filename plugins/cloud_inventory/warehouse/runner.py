@@ -97,8 +97,9 @@ def _hash(text: str) -> str:
 @contextmanager
 def _unordered(con) -> Iterator[None]:
     """Incremental rows have no order to keep: without it DuckDB writes the scan of thousands of small lake files
-    in parallel, 20-35% faster (tables and views keep the default, so an ORDER BY of a mart holds). The setting
-    is shared by every connection to the database, so it is set around all the models that run together."""
+    in parallel, 20-35% faster. A query's ORDER BY still holds (DuckDB keeps the order of a result that has one),
+    so a daily build runs all its models so; a full refresh keeps the default for its tables. The setting is
+    shared by every connection to the database, so it is set around all the models that run together."""
     con.execute("set preserve_insertion_order = false")
     try:
         yield
@@ -285,9 +286,9 @@ class Build:
 
     def _run_side_by_side(self, con, models: list[Model], states: dict[str, str]) -> list[dict]:
         """A daily build's models (small queries that leave a core idle), THREADS at a time, each thread on its own
-        connection (they write different tables); a model starts once the models it reads are built. Incremental
-        models are written unordered (_unordered) and the others keep insertion order: the setting is the
-        database's, so the two kinds never run at the same time. The stats come in the models' order."""
+        connection (they write different tables), all unordered (_unordered: an ORDER BY still holds). A model
+        starts once the models it reads are built; of those ready, the one with the longest chain of models
+        after it first (_critical_paths). The stats come in the models' order."""
         local, cursors = threading.local(), []
 
         def run(model: Model) -> dict:
@@ -298,19 +299,14 @@ class Build:
                 cursors.append(local.cursor)
             return self._run_model(local.cursor, model, states)
 
-        pending, unbuilt = list(models), {m.relation for m in models}
+        path = self._critical_paths(con, models)
+        pending, unbuilt = sorted(models, key=lambda m: -path[m.relation]), {m.relation for m in models}
         running: dict[Future, Model] = {}
         stats: dict[str, dict] = {}
-        unordered = False
         try:
-            with ThreadPoolExecutor(THREADS, thread_name_prefix="models") as pool:
+            with _unordered(con), ThreadPoolExecutor(THREADS, thread_name_prefix="models") as pool:
                 while pending or running:
-                    ready = [m for m in pending if not m.refs & unbuilt]
-                    if not running and not any((m.materialized == "incremental") == unordered for m in ready):
-                        unordered = not unordered  # nothing of this kind can start: switch while nothing runs
-                        con.execute(f"set preserve_insertion_order = {str(not unordered).lower()}")
-                    ready = [m for m in ready if (m.materialized == "incremental") == unordered]
-                    for model in ready[:THREADS - len(running)]:
+                    for model in [m for m in pending if not m.refs & unbuilt][:THREADS - len(running)]:
                         pending.remove(model)
                         running[pool.submit(run, model)] = model
                     finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -319,10 +315,24 @@ class Build:
                         stats[model.relation] = future.result()  # a failed model raises once the other one ends
                         unbuilt.discard(model.relation)
         finally:
-            con.execute("reset preserve_insertion_order")
             for cursor in cursors:
                 cursor.close()
         return [stats[m.relation] for m in models]
+
+    def _critical_paths(self, con, models: list[Model]) -> dict[str, float]:
+        """Each model's seconds plus those of the longest chain of models reading it, as the last build of each
+        took (1 s for one never built): list scheduling by these keeps the build's longest chain going."""
+        took = dict(con.execute("select model, arg_max(seconds, built_at) from meta.model_stats group by model")
+                    .fetchall())
+        readers: dict[str, list[str]] = {}
+        for model in models:
+            for ref in model.refs:
+                readers.setdefault(ref, []).append(model.relation)
+        path: dict[str, float] = {}
+        for model in reversed(models):  # in build order, a model's readers come after it
+            path[model.relation] = took.get(model.relation, 1.0) + max(
+                (path[r] for r in readers.get(model.relation, ())), default=0.0)
+        return path
 
     def _changed(self, con, source: str) -> set[date] | None:
         """The snapshot dates of a lake source whose files changed since the last build; None means all."""
