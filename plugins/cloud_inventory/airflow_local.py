@@ -17,6 +17,8 @@ and parses the DAGs. It is stopped when the run ends, whatever the outcome.
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import os
 import secrets
 import socket
@@ -89,10 +91,27 @@ def run_dag(dag_id: str, logical_date: str, pool: str, slots: int) -> int:
           flush=True)
     try:
         prepare_database(pool, slots)
+        preload(dag_id)
         airflow_cli(["dags", "test", dag_id, logical_date, "--use-executor"])
     finally:
         stop(server)
     return 0
+
+
+def preload(dag_id: str) -> None:
+    """Before the executor forks its workers (and while the server warms up): the DAG's pipeline module
+    (`cloud_inventory.pipeline.<dag_id>`, the project's convention) and, when it talks to AWS, the service models of
+    the registry's types, so that every task's process inherits them instead of importing and parsing them again
+    (about 0.4 s and 0.7 s of CPU a task)."""
+    name = f"cloud_inventory.pipeline.{dag_id}"
+    if importlib.util.find_spec(name) is None:
+        return
+    importlib.import_module(name)
+    if "cloud_inventory.aws.sessions" in sys.modules:
+        from cloud_inventory.aws.registry import REGISTRY
+        from cloud_inventory.aws.sessions import preload_clients
+
+        preload_clients(sorted({entry.service for entry in REGISTRY} | {"sts"}))
 
 
 def loopback_listener() -> socket.socket:
