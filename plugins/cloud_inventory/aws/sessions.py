@@ -6,6 +6,7 @@ Every client honours `AWS_ENDPOINT_URL` (botocore reads it), so the same code ta
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
 
@@ -158,3 +159,13 @@ def enabled_regions(session: boto3.Session, settings: Settings) -> list[str]:
     response = client.describe_regions(AllRegions=False)
     return sorted(region["RegionName"] for region in response["Regions"]
                   if region.get("OptInStatus", "opt-in-not-required") != "not-opted-in")
+
+
+def preload_clients(services: Iterable[str]) -> None:
+    """Builds, and drops, a client of each service on this process's shared model loader, so that a process forked
+    afterwards (an Airflow task's, under `make dag`) starts with their models parsed instead of parsing them again:
+    about 0.7 s of CPU for the registry's services. No request is made; the keys only spare a credential lookup."""
+    session = boto3.Session(botocore_session=_botocore_session(), region_name=GLOBAL_REGION,
+                            aws_access_key_id="preload", aws_secret_access_key="preload")
+    for service in services:
+        session.client(service)
