@@ -161,8 +161,8 @@ def airflow_cli(arguments: list[str]) -> None:
 if __name__ == "__main__":
     try:
         status = main()
-    except SystemExit as stop:  # argparse's errors, and `dags test`'s "DagRun failed"
-        status = stop.code
+    except SystemExit as exiting:  # argparse's errors, and `dags test`'s "DagRun failed"
+        status = exiting.code
     if isinstance(status, str):
         print(status, file=sys.stderr)
         status = 1
