@@ -25,7 +25,7 @@ help:
 	@echo "make test                       run the test suite"
 	@echo "make screenshots                the explorer's browser tests, writing one PNG per page into docs/explorer/"
 	@echo "make airflow                    the Airflow UI (standalone) on the demo estate"
-	@echo "make dag ID=<dag_id> DATE=<YYYY-MM-DD>   one DAG run through 'airflow dags test'"
+	@echo "make dag ID=<dag_id> DATE=<YYYY-MM-DD>   one DAG run through 'airflow dags test --use-executor', at most INVENTORY_AWS_POOL_SLOTS (8) tasks at once"
 	@echo "make bench                      benchmarks: extraction (bench/extract.py), Kubernetes dump parsing (bench/k8s_parse.py), marts build (bench/marts.py), explorer (bench/explorer.py, bench/resource_page.py), against peers (bench/peers.py)"
 
 venv: $(VENV)/.installed $(VENV)/.plugins-on-path
@@ -46,10 +46,11 @@ $(VENV)/.plugins-on-path: $(VENV)/.installed
 	    'cloud_inventory_plugins.pth').write_text('$(CURDIR)/plugins\n')"
 	touch $@
 
-# Airflow's metadata database (SQLite under AIRFLOW_HOME) and the pool that bounds concurrent API callers.
+# Airflow's metadata database (SQLite under AIRFLOW_HOME), migrated when behind the installed Airflow, and the pool
+# that bounds concurrent API callers; in one process (plugins/cloud_inventory/airflow_local.py).
+POOL_ARGS = --pool $(INVENTORY_AWS_POOL) --slots $(INVENTORY_AWS_POOL_SLOTS)
 airflow-db: venv
-	$(BIN)/airflow db migrate > /dev/null
-	$(BIN)/airflow pools set $(INVENTORY_AWS_POOL) $(INVENTORY_AWS_POOL_SLOTS) "AWS API callers (aws_inventory)" > /dev/null
+	$(BIN)/python -m cloud_inventory.airflow_local db $(POOL_ARGS)
 
 demo: airflow-db
 	$(BIN)/python -m cloud_inventory.demo.run
@@ -78,9 +79,11 @@ screenshots: venv chromium
 airflow: airflow-db
 	$(BIN)/python -m cloud_inventory.demo.standalone
 
-dag: airflow-db
+# `airflow dags test --use-executor` with the LocalExecutor and its own execution API server (airflow_local.py): mapped
+# tasks run concurrently, at most INVENTORY_AWS_POOL_SLOTS at once; it prepares the database itself.
+dag: venv
 	@test -n "$(ID)" -a -n "$(DATE)" || { echo "usage: make dag ID=<dag_id> DATE=<YYYY-MM-DD>"; exit 2; }
-	$(BIN)/airflow dags test $(ID) $(DATE)
+	$(BIN)/python -m cloud_inventory.airflow_local dag $(ID) $(DATE) $(POOL_ARGS)
 
 # all run even when one misses a target; the exit status is the last failure's
 bench: venv

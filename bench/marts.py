@@ -172,7 +172,7 @@ def print_slowest(label: str, build: dict) -> None:
     in_models = sum(s["seconds"] for s in build["stats"])
     phases = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in build["phases"].items())
     print(f"\nslowest models, {label} ({total:.1f}s in all; {in_models:.1f}s in models, summed over the threads "
-          f"that run a daily build's staging side by side; the runner's own phases: {phases}, where list is "
+          f"that run a daily build's models side by side; the runner's own phases: {phases}, where list is "
           "the threads' wait for the background survey of the lake):")
     print(f"  {'model':52s} {'mode':12s} {'rows':>12s} {'seconds':>8s} {'share':>6s}")
     for s in slowest(build):

@@ -1,10 +1,11 @@
 """aws_inventory: snapshot every resource of every account and region into the lake, daily.
 
-validate_config -> plan -> extract, mapped: one task per (account, region) for the regional types
-                                     and one per (account, "global") for S3, Route 53 and CloudFront
+validate_config -> plan -> extract, mapped: one task per account, running its regions (and "global" for S3,
+                                     Route 53 and CloudFront) a few at a time; a retry redoes only the regions that
+                                     failed
                         -> publish_lake (marks the lake Asset, its event saying what was written; skipped
-                           when nothing was extracted) and report (fails the run if any pair failed, or says
-                           why nothing ran)
+                           when nothing was extracted) and report (fails the run if any (account, region) failed,
+                           or says why nothing ran)
 Extraction tasks share an Airflow pool, so the number of concurrent API callers stays bounded.
 """
 from __future__ import annotations
@@ -58,22 +59,22 @@ def aws_inventory():
 
     @task
     def plan() -> list[dict]:
-        """One entry per (account, region) for the regional types and one per account for the global types."""
+        """One entry per account: its regions and "global"."""
         from cloud_inventory.pipeline import aws_inventory as work
 
         _run_identity()
         planned = work.plan(inventory_settings.load())
         # Accounts that could not be planned are reported (and fail the run) after the others have run.
         get_current_context()["ti"].xcom_push(key="unplanned", value=planned["unplanned"])
-        return planned["pairs"] + planned["globals"]
+        return planned["accounts"]
 
-    @task(pool=SETTINGS.aws_pool, map_index_template="{{ pair_label }}")
-    def extract(pair: dict) -> dict:
+    @task(pool=SETTINGS.aws_pool, map_index_template="{{ account_label }}")
+    def extract(account: dict) -> dict:
         from cloud_inventory.pipeline import aws_inventory as work
 
-        get_current_context()["pair_label"] = f"{pair['account']['name']} {pair['account']['id']} {pair['region']}"
+        get_current_context()["account_label"] = f"{account['account']['name']} {account['account']['id']}"
         snapshot_date, run_id = _run_identity()
-        return work.run_pair(pair, inventory_settings.load(), snapshot_date, run_id)
+        return work.run_account(account, inventory_settings.load(), snapshot_date, run_id)
 
     @task(trigger_rule="all_done", outlets=[LAKE_AWS], retries=0)
     def publish_lake(planned: list | None) -> None:
@@ -104,7 +105,7 @@ def aws_inventory():
 
     planned = plan()
     validate_config() >> planned
-    extracted = extract.expand(pair=planned)
+    extracted = extract.expand(account=planned)
     extracted >> publish_lake(planned)
     extracted >> report(planned)
 

@@ -74,6 +74,7 @@ def test_read_at_call_time_not_import_time(monkeypatch):
     ("INVENTORY_AWS_READ_TIMEOUT", "120", "aws_read_timeout", 120.0),
     ("INVENTORY_AWS_SESSION_SECONDS", "900", "aws_session_seconds", 900),
     ("INVENTORY_TYPE_CONCURRENCY", "16", "type_concurrency", 16),
+    ("INVENTORY_REGION_CONCURRENCY", "8", "region_concurrency", 8),
     ("INVENTORY_TASK_RETRIES", "0", "task_retries", 0),
     ("INVENTORY_RETRY_DELAY_SECONDS", "5", "retry_delay_seconds", 5.0),
     ("INVENTORY_DUMPS_URI", "s3://drop-box/k8s/", "dumps_uri", "s3://drop-box/k8s"),
@@ -119,6 +120,7 @@ def test_empty_values_mean_the_default(monkeypatch):
     ("INVENTORY_AWS_MAX_ATTEMPTS", "0"),
     ("INVENTORY_AWS_MAX_ATTEMPTS", "2.5"),
     ("INVENTORY_TYPE_CONCURRENCY", "0"),
+    ("INVENTORY_REGION_CONCURRENCY", "0"),
     ("INVENTORY_TASK_RETRIES", "-1"),
     ("INVENTORY_AWS_SESSION_SECONDS", "600"),  # STS refuses role sessions under 15 minutes
     ("INVENTORY_AWS_CONNECT_TIMEOUT", "fast"),

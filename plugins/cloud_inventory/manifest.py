@@ -68,3 +68,10 @@ def read_manifests(lake: Lake, snapshot_date: date) -> pa.Table:
     """Every manifest written for a date (all accounts and regions), empty if none."""
     table = lake.read_dataset("manifests", "aws", f"dt={snapshot_date.isoformat()}", schema=MANIFEST_SCHEMA)
     return table if table is not None else MANIFEST_SCHEMA.empty_table()
+
+
+def read_account_manifests(lake: Lake, snapshot_date: date, account_id: str) -> pa.Table:
+    """The manifests written for one account and date (every region), empty if none."""
+    table = lake.read_dataset("manifests", "aws", f"dt={snapshot_date.isoformat()}", f"account_id={account_id}",
+                              schema=MANIFEST_SCHEMA)
+    return table if table is not None else MANIFEST_SCHEMA.empty_table()

@@ -14,7 +14,7 @@ from cloud_inventory.settings import Settings
 SUBJECT = ("[cloud-inventory] {{ dag.dag_id }}.{{ ti.task_id }}"
            "{% if ti.rendered_map_index %} [{{ ti.rendered_map_index }}]{% endif %} failed")
 
-# The mapped label is "<account name> <account id> <region>" for an aws_inventory extraction and
+# The mapped label is "<account name> <account id>" for an aws_inventory extraction and
 # "<cluster> (<account id> <region>)" for a k8s_inventory ingestion (the DAGs' map_index_template).
 BODY = """\
 <html><body style="font-family: sans-serif">
@@ -22,7 +22,7 @@ BODY = """\
 <table border="1" cellpadding="4" cellspacing="0" style="border-collapse: collapse">
 <tr><th align="left">DAG</th><td>{{ dag.dag_id }}</td></tr>
 <tr><th align="left">Task</th><td>{{ ti.task_id }}</td></tr>
-{% if ti.rendered_map_index %}<tr><th align="left">Source (account and region / cluster)</th>\
+{% if ti.rendered_map_index %}<tr><th align="left">Source (account / cluster)</th>\
 <td>{{ ti.rendered_map_index | e }}</td></tr>{% endif %}
 {% if ti.map_index is not none and ti.map_index >= 0 %}<tr><th align="left">Map index</th>\
 <td>{{ ti.map_index }}</td></tr>{% endif %}

@@ -138,6 +138,7 @@ class Settings:
     aws_read_timeout: float
     aws_session_seconds: int
     type_concurrency: int
+    region_concurrency: int
     task_retries: int
     retry_delay_seconds: float
     k8s_schedule: str
@@ -182,6 +183,7 @@ def load() -> Settings:
         aws_read_timeout=_float("INVENTORY_AWS_READ_TIMEOUT", 60.0, minimum=0.1),
         aws_session_seconds=_int("INVENTORY_AWS_SESSION_SECONDS", 3600, minimum=900),
         type_concurrency=_int("INVENTORY_TYPE_CONCURRENCY", 4, minimum=1),
+        region_concurrency=_int("INVENTORY_REGION_CONCURRENCY", 4, minimum=1),
         task_retries=_int("INVENTORY_TASK_RETRIES", 3),
         retry_delay_seconds=_float("INVENTORY_RETRY_DELAY_SECONDS", 60.0),
         k8s_schedule=os.environ.get("INVENTORY_K8S_SCHEDULE", "").strip() or "*/15 * * * *",

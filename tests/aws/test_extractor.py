@@ -1,6 +1,7 @@
 """aws/extractor.py against the emulator (moto server in this process, reached through AWS_ENDPOINT_URL):
 parents before children, denied vs failed, a role that cannot be assumed, API calls per type,
-a failing type keeping its previous partition, and no credentials anywhere in the lake."""
+a failing type keeping its previous partition, no credentials anywhere in the lake, and an account's
+regions running concurrently on one assumed role."""
 from __future__ import annotations
 
 import io
@@ -14,8 +15,8 @@ import boto3
 import pyarrow.parquet as pq
 
 from cloud_inventory.accounts import Account
-from cloud_inventory.aws.extractor import GLOBAL, extract_pair
-from cloud_inventory.aws.registry import BY_NAME
+from cloud_inventory.aws.extractor import GLOBAL, extract_account, extract_pair
+from cloud_inventory.aws.registry import BY_NAME, types_for
 from cloud_inventory.lake import Lake
 from cloud_inventory.manifest import read_manifests
 from cloud_inventory.redaction import MARKER
@@ -298,6 +299,62 @@ def test_an_unreachable_sts_is_recorded_for_every_type_not_raised(tmp_path, monk
 
     assert {(o.status, o.error_class) for o in result.outcomes} == {("failed", "AssumeRole.EndpointConnectionError")}
     assert len(read_manifests(lake, date(2026, 11, 21))) == len(result.outcomes)
+
+
+def _interval(rows, region):
+    started = min(r["started_at"] for r in rows if r["region"] == region)
+    finished = max(r["finished_at"] for r in rows if r["region"] == region)
+    return started, finished
+
+
+def test_an_accounts_regions_run_concurrently_on_one_assumed_role(emu, lake, monkeypatch):
+    """Three regions and the global types with 100 ms per request: with INVENTORY_REGION_CONCURRENCY=4 all four run at
+    once, with 1 one after the other; either way the role is assumed once and each region has its own manifest."""
+    acct = account("310000000010")
+    run_instances(inside(acct.id, "us-east-1"))
+    regions = ["us-east-1", "eu-west-1", "ap-southeast-2", GLOBAL]
+    names = ["ec2_instance", "vpc", "s3_bucket"]
+    emu.set_latency(100)
+    try:
+        overlapping = {}
+        for concurrency in ("4", "1"):
+            monkeypatch.setenv("INVENTORY_REGION_CONCURRENCY", concurrency)
+            emu.reset_stats()
+            results = extract_account(acct, regions, load(), lake, SNAPSHOT_DATE, RUN_ID,
+                                      entries=[BY_NAME[n] for n in names])
+            assert emu.stats()["by_action"]["sts:AssumeRole"] == 1
+            assert [r.region for r in results] == regions
+            assert {o.status for r in results for o in r.outcomes} == {"ok"}
+            manifest = read_manifests(lake, SNAPSHOT_DATE).to_pylist()
+            assert {(r["region"], r["resource_type"]) for r in manifest} == {(g, n) for g in regions for n in names}
+            intervals = [_interval(manifest, region) for region in regions]
+            overlapping[concurrency] = max(s for s, _ in intervals) < min(f for _, f in intervals)
+    finally:
+        emu.set_latency(0)
+    assert overlapping == {"4": True, "1": False}
+    (row,) = read_partition(lake, "ec2_instance", acct.id, "us-east-1")
+    assert row["account_id"] == acct.id and row["region"] == "us-east-1"
+
+
+def test_an_unassumable_account_records_every_region_failed(emu, lake, settings):
+    acct = account("310000000011", "locked")
+    emu.set_faults([{"service": "sts", "action": "AssumeRole", "account_id": acct.id, "code": "AccessDenied",
+                     "status": 403, "message": "not authorized to assume"}])
+    regions = ["us-east-1", "eu-west-1", GLOBAL]
+
+    results = extract_account(acct, regions, settings, lake, SNAPSHOT_DATE, RUN_ID)
+
+    assert emu.stats()["by_action"]["sts:AssumeRole"] == 1  # once for the account, not once per region
+    manifest = read_manifests(lake, SNAPSHOT_DATE).to_pylist()
+    for result in results:
+        expected = types_for("global" if result.region == GLOBAL else "regional")
+        assert [o.resource_type for o in result.outcomes] == [e.name for e in expected]
+        assert result.failed == result.outcomes
+        assert sorted(r["resource_type"] for r in manifest if r["region"] == result.region) == sorted(
+            e.name for e in expected)
+    assert [r.region for r in results] == regions
+    assert {(r["status"], r["error_class"]) for r in manifest} == {("failed", "AssumeRole.AccessDenied")}
+    assert data_files(lake.root, acct.id) == []
 
 
 def test_only_the_resource_types_the_setting_names_are_extracted(tmp_path, monkeypatch):

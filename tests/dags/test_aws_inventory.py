@@ -73,7 +73,8 @@ def test_daily_run_captures_every_account_region_and_type(dag, emulator, estate_
     dag_run, states = run(dag, logical_date)
 
     assert dag_run.state == "success", states
-    assert Counter(state for (task, _), state in states.items() if task == "extract") == {"success": 9}
+    extracts = {ti.rendered_map_index: ti.state for ti in dag_run.get_task_instances() if ti.task_id == "extract"}
+    assert extracts == {"prod 111111111111": "success", "staging 222222222222": "success", "dev 333333333333": "success"}
 
     manifest = read_manifests(Lake(str(estate_env / "lake")), day).to_pylist()
     expected = {(account, region, entry.name) for account in estate.DEMO_ACCOUNTS for region in estate.DEMO_REGIONS
@@ -148,7 +149,7 @@ def test_denied_type_and_unassumable_account_are_recorded_and_the_rest_is_whole(
 
     assert dag_run.state == "failed"  # the run says something was not captured
     extract_states = Counter(state for (task, _), state in states.items() if task == "extract")
-    assert extract_states == {"success": 6, "failed": 3}  # dev's two regions and its global pair
+    assert extract_states == {"success": 2, "failed": 1}  # dev's task: its two regions and its global types
     assert states[("publish_lake", -1)] == "success"  # the marts still rebuild from what was captured
     assert asset_events(dag_run, "cloud_inventory_lake_aws") == ["publish_lake"]
     assert states[("report", -1)] == "failed"
@@ -249,28 +250,34 @@ def test_invalid_accounts_file_stops_the_run_before_any_api_call(dag, emulator, 
     assert not (estate_env / "lake").exists()
 
 
-def test_throttling_is_retried_by_botocore_then_by_airflow_and_nothing_is_lost(emulator, estate_env, monkeypatch):
+def retrying_dag(monkeypatch, estate_env, regions: list[str]):
+    """The DAG with one Airflow retry, no delay, on prod alone in `regions`."""
     from airflow.dag_processing.dagbag import DagBag
 
     monkeypatch.setenv("INVENTORY_TASK_RETRIES", "1")  # read when the DAG file is parsed
     monkeypatch.setenv("INVENTORY_RETRY_DELAY_SECONDS", "0")
-    monkeypatch.setenv("INVENTORY_AWS_MAX_ATTEMPTS", "3")
-    retrying_dag = DagBag(dag_folder=str(PROJECT_ROOT / "dags")).get_dag("aws_inventory")
     accounts = estate_env / "accounts.yaml"
     accounts.write_text(yaml.safe_dump({
         "defaults": {"role_name": estate.DEMO_ROLE_NAME, "external_id": estate.DEMO_EXTERNAL_ID},
-        "accounts": [{"id": estate.PROD, "name": "prod", "regions": ["us-east-1"]}]}))
+        "accounts": [{"id": estate.PROD, "name": "prod", "regions": regions}]}))
     monkeypatch.setenv("INVENTORY_ACCOUNTS_FILE", str(accounts))
+    return DagBag(dag_folder=str(PROJECT_ROOT / "dags")).get_dag("aws_inventory")
+
+
+def test_throttling_is_retried_by_botocore_then_by_airflow_and_nothing_is_lost(airflow_db, emulator, estate_env,
+                                                                               monkeypatch):
+    monkeypatch.setenv("INVENTORY_AWS_MAX_ATTEMPTS", "3")
+    dag = retrying_dag(monkeypatch, estate_env, ["us-east-1"])
     # Four throttled answers: botocore's three attempts on the first try, one more on Airflow's retry.
     emulator.set_faults([{"account_id": estate.PROD, "service": "ec2", "action": "DescribeInstances",
                           "code": "Throttling", "message": "Rate exceeded", "status": 400, "times": 4}])
     logical_date = today_midnight()
 
-    dag_run = retrying_dag.test(logical_date=logical_date)
+    dag_run = dag.test(logical_date=logical_date)
 
     assert dag_run.state == "success"
-    regional = next(ti for ti in dag_run.get_task_instances() if ti.task_id == "extract" and ti.map_index == 0)
-    assert regional.try_number == 2
+    (extract,) = [ti for ti in dag_run.get_task_instances() if ti.task_id == "extract"]
+    assert extract.try_number == 2
     manifest = read_manifests(Lake(str(estate_env / "lake")), logical_date.date()).to_pylist()
     instances = next(r for r in manifest if r["resource_type"] == "ec2_instance")
     assert (instances["status"], instances["api_calls"]) == ("ok", 2)  # one throttled, one answered
@@ -278,3 +285,43 @@ def test_throttling_is_retried_by_botocore_then_by_airflow_and_nothing_is_lost(e
     described = assumed_ec2(emulator, estate.PROD, "us-east-1").describe_instances()
     assert {r["resource_id"] for r in rows if r["resource_type"] == "ec2_instance"} == {
         i["InstanceId"] for r in described["Reservations"] for i in r["Instances"]}
+
+
+def test_one_failing_region_inside_an_accounts_task_is_retried_alone(airflow_db, emulator, estate_env, monkeypatch,
+                                                                      caplog):
+    """eu-west-1's instances fail on the first try (both of botocore's attempts): the task fails, Airflow retries it,
+    and the retry extracts eu-west-1 alone; us-east-1 and the global types stay as the first try wrote them."""
+    monkeypatch.setenv("INVENTORY_AWS_MAX_ATTEMPTS", "2")
+    dag = retrying_dag(monkeypatch, estate_env, ["us-east-1", "eu-west-1"])
+    emulator.set_faults([{"account_id": estate.PROD, "region": "eu-west-1", "service": "ec2",
+                          "action": "DescribeInstances", "code": "InternalError", "status": 500, "times": 2}])
+    emulator.reset_stats()
+    caplog.set_level("INFO", logger="cloud_inventory.pipeline.aws_inventory")
+    logical_date = today_midnight()
+
+    dag_run = dag.test(logical_date=logical_date)
+
+    assert dag_run.state == "success"
+    (extract,) = [ti for ti in dag_run.get_task_instances() if ti.task_id == "extract"]
+    assert extract.try_number == 2
+    stats = emulator.stats()["by_action"]
+    # one role per try; instances listed in both regions on the first try (eu-west-1 twice), in eu-west-1 on the
+    # second; S3 (global) listed on the first try only
+    assert stats["sts:AssumeRole"] == 2
+    assert stats["ec2:DescribeInstances"] == 1 + 2 + 1
+    assert stats["s3:ListBuckets"] == 1
+    assert "kept 2 region(s) this run already extracted without a failure: us-east-1, global; extracting 1: " \
+           "eu-west-1" in caplog.text
+
+    manifest = read_manifests(Lake(str(estate_env / "lake")), logical_date.date()).to_pylist()
+    assert {r["run_id"] for r in manifest} == {dag_run.run_id} and {r["status"] for r in manifest} == {"ok"}
+    by_region = {region: [r for r in manifest if r["region"] == region] for region in ("us-east-1", "eu-west-1",
+                                                                                        "global")}
+    retried_at = min(r["started_at"] for r in by_region["eu-west-1"])
+    assert max(r["finished_at"] for r in by_region["us-east-1"] + by_region["global"]) < retried_at
+    _, files = lake_rows(estate_env / "lake", logical_date.date().isoformat())
+    kept_files = [f for f in files if "region=eu-west-1" not in str(f)]
+    assert kept_files and all(datetime.fromtimestamp(f.stat().st_mtime, timezone.utc) < retried_at
+                              for f in kept_files)
+    assert all(datetime.fromtimestamp(f.stat().st_mtime, timezone.utc) > retried_at
+               for f in files if "region=eu-west-1" in str(f))

@@ -251,6 +251,30 @@ def test_a_daily_build_runs_staging_models_side_by_side_and_a_failing_one_names_
     assert (env / "warehouse.duckdb").read_bytes() == before
 
 
+SLOW_TABLE = """
+-- materialized: table
+select count(*) as n, {k} as k from (select unnest(generate_series(1, 20000000)) as i) where i % 7 = {k}
+"""
+
+
+def test_a_daily_build_runs_models_side_by_side_each_once_the_models_it_reads_are_built(env, tmp_path):
+    lake = Lake(str(env / "lake"))
+    write_volumes(lake, date(2026, 11, 20), [2, 3])
+    sql = models(tmp_path, staging__stg_volumes=STAGING, intermediate__slow_a=SLOW_TABLE.format(k=1),
+                 intermediate__slow_b=SLOW_TABLE.format(k=2),
+                 marts__both="select * from intermediate.slow_a union all select * from intermediate.slow_b")
+    build(inventory_settings.load(), sql_dir=sql)
+    write_volumes(lake, date(2026, 11, 21), [4])
+    daily = build(inventory_settings.load(), sql_dir=sql)
+    # in build order, whichever ended first
+    assert [s["model"] for s in daily.stats] == [m.relation for m in discover(sql, set(lake_sources()))]
+    spans = {s["model"].split(".")[1]: (s["built_at"].timestamp() - s["seconds"], s["built_at"].timestamp())
+             for s in daily.stats}
+    assert spans["slow_a"][0] < spans["slow_b"][1] and spans["slow_b"][0] < spans["slow_a"][1]  # side by side
+    assert spans["both"][0] >= max(spans["slow_a"][1], spans["slow_b"][1])
+    assert query(env / "warehouse.duckdb", "select k from marts.both order by k") == [(1,), (2,)]
+
+
 def test_an_empty_lake_builds_empty_marts(env, tmp_path):
     sql = models(tmp_path, staging__stg_volumes=STAGING, marts__volume_totals=MART)
     build(inventory_settings.load(), sql_dir=sql)

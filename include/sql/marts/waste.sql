@@ -41,7 +41,8 @@ cost_lines as (
         region,
         resource_id,
         as_of_date,
-        unnest(cost_lines)                                          as line
+        unnest(cost_lines)                                          as line,
+        generate_subscripts(cost_lines, 1)                          as line_number
     from findings
 ),
 
@@ -54,6 +55,7 @@ priced_lines as (
         cost_lines.line.price_key                                   as price_key,
         cost_lines.line.quantity                                    as quantity,
         cost_lines.line.unit                                        as unit,
+        cost_lines.line_number,
         prices.usd                                                  as unit_usd,
         prices.valid_from                                           as price_valid_from,
         cost_lines.line.quantity * prices.usd                       as line_usd,
@@ -101,7 +103,7 @@ costs as (
             || ' ' || unit || ' x '
             || coalesce(printf('$%.4f', unit_usd), 'no price')
             || ' (' || price_key || ')',
-            ' + ' order by price_key)                               as cost_breakdown,
+            ' + ' order by price_key, line_number)                  as cost_breakdown,  -- in the finding's order
         max(price_valid_from)                                       as prices_valid_from
     from priced_lines
     group by all

@@ -1,10 +1,11 @@
-"""The one generic extractor: runs registry entries for one (account, region) into the lake.
+"""The one generic extractor: runs registry entries for one account's regions into the lake.
 
 get: boto3 paginators at each API's largest page size (adaptive retries underneath);
 transform: `to_row`; write: one Parquet partition per resource type, streamed in row groups.
 Resource types run concurrently on a small thread pool; a type whose parent type has to finish
 first (Route 53 records per zone, node groups per cluster, metrics per instance) waits for it.
-Every type ends with an Outcome (ok / denied / failed) in the pair's manifest, whatever happens.
+Every type ends with an Outcome (ok / denied / failed) in its region's manifest, whatever happens.
+An account's regions run a few at a time (INVENTORY_REGION_CONCURRENCY) on one assumed role.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from collections import Counter, defaultdict
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import boto3
 from botocore.exceptions import ClientError
@@ -24,7 +25,7 @@ from cloud_inventory.accounts import Account
 from cloud_inventory.aws import errors
 from cloud_inventory.aws.instance_types import IN_USE
 from cloud_inventory.aws.registry import Detail, ResourceType, TagLookup, selected
-from cloud_inventory.aws.sessions import GLOBAL_REGION, AssumeRoleError, account_session, client_config
+from cloud_inventory.aws.sessions import GLOBAL_REGION, AccountSessions, AssumeRoleError, client_config
 from cloud_inventory.aws.transform import AWS_SCHEMA, pick, to_row
 from cloud_inventory.lake import Lake, parquet_sink
 from cloud_inventory.manifest import Outcome, write_manifest
@@ -218,32 +219,63 @@ class Extraction:
         return [done[entry.name] for entry in entries]
 
 
-def extract_pair(account: Account, region: str, settings: Settings, lake: Lake, snapshot_date: date, run_id: str,
-                 entries: list[ResourceType] | None = None,
-                 session_factory: Callable[..., boto3.Session] = account_session) -> PairResult:
-    """Extract one account's regional types in `region` (or its global types when region is GLOBAL),
-    write each type's partition and the pair's manifest. Never raises for an AWS error: the
-    outcomes say what happened; the caller decides whether the task fails."""
-    if entries is None:
-        entries = selected(settings.resource_types, "global" if region == GLOBAL else "regional")
+def extract_account(account: Account, regions: list[str], settings: Settings, lake: Lake, snapshot_date: date,
+                    run_id: str, entries: list[ResourceType] | None = None) -> list[PairResult]:
+    """Extract one account's regional types in each of `regions` (its global types where the region is GLOBAL),
+    INVENTORY_REGION_CONCURRENCY regions at a time, each running its types on its own thread pool; write each type's
+    partition and each region's manifest. The role is assumed once, for every region. Never raises for an AWS error:
+    the outcomes say what happened, per region; the caller decides whether the task fails."""
     started = time.monotonic()
-    outcomes: list[Outcome] = []
+    home_region = next((region for region in regions if region != GLOBAL), GLOBAL_REGION)
     try:
-        session = session_factory(account, GLOBAL_REGION if region == GLOBAL else region, settings)
+        sessions = AccountSessions(account, home_region, settings)
     except Exception as error:  # noqa: BLE001 - denied, unreachable STS, bad connection: the account is not entered
         code = error.code if isinstance(error, AssumeRoleError) else errors.error_code(error)
         message = errors.redact(str(error))
-        log.error("%s %s: cannot enter the account: %s", account.id, region, message)
-        for entry in entries:
-            outcome = Outcome(entry.name)
-            outcome.finish("failed", f"AssumeRole.{code}", message)
-            outcomes.append(outcome)
-    else:
+        log.error("%s: cannot enter the account, so none of its regions (%s): %s", account.id, ", ".join(regions),
+                  message)
+        return [_record(account, region, _failed_everywhere(_entries(region, entries, settings), f"AssumeRole.{code}", message),
+                        lake, snapshot_date, run_id, started) for region in regions]
+
+    def extract_region(region: str) -> PairResult:
+        region_started = time.monotonic()
+        session = sessions.session(GLOBAL_REGION if region == GLOBAL else region)
         extraction = Extraction(account=account, region=region, session=session, settings=settings, lake=lake,
                                 snapshot_date=snapshot_date, run_id=run_id)
-        outcomes = extraction.run(entries)
+        outcomes = extraction.run(_entries(region, entries, settings))
+        return _record(account, region, outcomes, lake, snapshot_date, run_id, region_started)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(settings.region_concurrency, len(regions))),
+                            thread_name_prefix=f"region-{account.id}") as pool:
+        return list(pool.map(extract_region, regions))
+
+
+def extract_pair(account: Account, region: str, settings: Settings, lake: Lake, snapshot_date: date, run_id: str,
+                 entries: list[ResourceType] | None = None) -> PairResult:
+    """extract_account for one region (or GLOBAL)."""
+    return extract_account(account, [region], settings, lake, snapshot_date, run_id, entries)[0]
+
+
+def _entries(region: str, entries: list[ResourceType] | None, settings: Settings) -> list[ResourceType]:
+    """The entries given, else the types INVENTORY_RESOURCE_TYPES names (every type by default) of the region's scope."""
+    return entries if entries is not None else selected(settings.resource_types,
+                                                        "global" if region == GLOBAL else "regional")
+
+
+def _failed_everywhere(entries: list[ResourceType], error_class: str, message: str) -> list[Outcome]:
+    outcomes = []
+    for entry in entries:
+        outcome = Outcome(entry.name)
+        outcome.finish("failed", error_class, message)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _record(account: Account, region: str, outcomes: list[Outcome], lake: Lake, snapshot_date: date, run_id: str,
+            started: float) -> PairResult:
+    """The region's manifest, written once all its types have ended, and its log line."""
     write_manifest(lake, snapshot_date=snapshot_date, run_id=run_id, account_id=account.id,
-                              account_name=account.name, region=region, outcomes=outcomes)
+                   account_name=account.name, region=region, outcomes=outcomes)
     log.info("%s (%s) %s: %d types, %d rows, %d API calls in %.1fs", account.id, account.name, region,
              len(outcomes), sum(o.rows for o in outcomes), sum(o.api_calls for o in outcomes),
              time.monotonic() - started)

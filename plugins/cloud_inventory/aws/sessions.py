@@ -6,6 +6,7 @@ Every client honours `AWS_ENDPOINT_URL` (botocore reads it), so the same code ta
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
 
@@ -108,18 +109,31 @@ def _assume(account: Account, source: boto3.Session, region: str, settings: Sett
     }
 
 
-def account_session(account: Account, region: str, settings: Settings) -> boto3.Session:
-    """A session acting inside `account`, with `region` as its default region.
+class AccountSessions:
+    """Sessions inside one account, for any of its regions, from one sts:AssumeRole.
 
-    The role is assumed through the regional STS endpoint of `region` (falling back to the global
-    region where that endpoint is not enabled), once now so a denied role fails fast, then again
-    whenever the credentials are about to expire.
+    Credentials are not tied to a region, so the role is assumed once per account, through the regional
+    STS endpoint of `home_region` (falling back to the global region where that endpoint is not enabled),
+    at once so a denied role fails fast, then again whenever the credentials are about to expire. Each
+    region gets a session of its own (boto3 sessions are not thread-safe) sharing those credentials:
+    botocore refreshes them under their own lock, once for every region.
     """
-    source = source_session(account, region)
-    if not account.role_arn:
-        return source
-    first = _assume(account, source, region, settings)
-    pending = [first]
+
+    def __init__(self, account: Account, home_region: str, settings: Settings):
+        source = source_session(account, home_region)
+        self._credentials = (_role_credentials(account, source, home_region, settings) if account.role_arn
+                             else source.get_credentials())
+
+    def session(self, region: str) -> boto3.Session:
+        """A session acting inside the account, with `region` as its default region."""
+        botocore_session = _botocore_session()
+        botocore_session._credentials = self._credentials
+        return boto3.Session(botocore_session=botocore_session, region_name=region)
+
+
+def _role_credentials(account: Account, source: boto3.Session, region: str,
+                      settings: Settings) -> DeferredRefreshableCredentials:
+    pending = [_assume(account, source, region, settings)]
 
     def refresh() -> dict:
         return pending.pop() if pending else _assume(account, source, region, settings)
@@ -130,9 +144,13 @@ def account_session(account: Account, region: str, settings: Settings) -> boto3.
     seconds = settings.aws_session_seconds
     credentials._advisory_refresh_timeout = min(credentials._advisory_refresh_timeout, seconds // 3)
     credentials._mandatory_refresh_timeout = min(credentials._mandatory_refresh_timeout, seconds // 5)
-    botocore_session = _botocore_session()
-    botocore_session._credentials = credentials
-    return boto3.Session(botocore_session=botocore_session, region_name=region)
+    return credentials
+
+
+def account_session(account: Account, region: str, settings: Settings) -> boto3.Session:
+    """A session acting inside `account`, with `region` as its default region (the role assumed through that
+    region's STS endpoint, see AccountSessions)."""
+    return AccountSessions(account, region, settings).session(region)
 
 
 def enabled_regions(session: boto3.Session, settings: Settings) -> list[str]:
@@ -141,3 +159,13 @@ def enabled_regions(session: boto3.Session, settings: Settings) -> list[str]:
     response = client.describe_regions(AllRegions=False)
     return sorted(region["RegionName"] for region in response["Regions"]
                   if region.get("OptInStatus", "opt-in-not-required") != "not-opted-in")
+
+
+def preload_clients(services: Iterable[str]) -> None:
+    """Builds, and drops, a client of each service on this process's shared model loader, so that a process forked
+    afterwards (an Airflow task's, under `make dag`) starts with their models parsed instead of parsing them again:
+    about 0.7 s of CPU for the registry's services. No request is made; the keys only spare a credential lookup."""
+    session = boto3.Session(botocore_session=_botocore_session(), region_name=GLOBAL_REGION,
+                            aws_access_key_id="preload", aws_secret_access_key="preload")
+    for service in services:
+        session.client(service)

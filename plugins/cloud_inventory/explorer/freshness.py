@@ -59,8 +59,7 @@ def last_problem(request: Request, row: dict) -> dict | None:
         return None
     dag_id, task_id = RECORDING_TASK[row["source_kind"]]
     if row["source_kind"] == "aws":
-        label = f"{row['problem_account_name'] or row['account_name'] or row['account_id']} {row['account_id']} " \
-                f"{row['region']}"
+        label = f"{row['problem_account_name'] or row['account_name'] or row['account_id']} {row['account_id']}"
     else:
         label = f"{row['cluster']} ({row['account_id']} {row['region']})"
     run_id = row["problem_run_id"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -10,11 +11,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from cloud_inventory import accounts as accounts_config
 from cloud_inventory.accounts import Account, AccountsConfig, Organization
 from cloud_inventory.aws import errors
-from cloud_inventory.aws.extractor import GLOBAL, PairResult, extract_pair
+from cloud_inventory.aws.extractor import GLOBAL, PairResult, extract_account
 from cloud_inventory.aws.registry import selected
 from cloud_inventory.aws.sessions import GLOBAL_REGION, AssumeRoleError, account_session, client_config, enabled_regions
 from cloud_inventory.lake import Lake
-from cloud_inventory.manifest import read_manifests
+from cloud_inventory.manifest import read_account_manifests, read_manifests
 from cloud_inventory.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ class SnapshotDateTooOld(ValueError):
 
 
 class ExtractionFailed(RuntimeError):
-    """Some resource types of a pair failed; the others were written and recorded."""
+    """Some resource types of an account's regions failed; the others were written and recorded."""
 
 
 def snapshot_date_for(logical_date: datetime, now: datetime, settings: Settings) -> date:
@@ -52,79 +53,125 @@ def validate_config(settings: Settings) -> dict[str, Any]:
     return summary
 
 
+# Region discovery (an AssumeRole and a DescribeRegions per account) and the organizations' tag look-ups are a
+# round trip each, done this many at a time: 500 accounts take seconds, not minutes.
+PLAN_CONCURRENCY = 16
+
+
 def organization_members(organization: Organization, settings: Settings) -> list[Account]:
     """Active member accounts of an AWS Organization, labelled from their account tags."""
     session = account_session(organization.management, GLOBAL_REGION, settings)
     client = session.client("organizations", region_name=GLOBAL_REGION, config=client_config(settings))
-    members = []
-    for page in client.get_paginator("list_accounts").paginate():
-        for listed in page["Accounts"]:
-            if listed.get("Status", listed.get("State")) not in ("ACTIVE", None) or listed["Id"] in organization.exclude:
-                continue
-            tags = {tag["Key"]: tag["Value"] for tag in
-                    client.list_tags_for_resource(ResourceId=listed["Id"]).get("Tags", [])}
-            members.append(Account(
-                id=listed["Id"], name=listed.get("Name") or listed["Id"],
-                environment=tags.get(organization.environment_tag, "unknown"),
-                team=tags.get(organization.team_tag, "unknown"),
-                role_arn=accounts_config.role_arn_for(listed["Id"], organization.member_role_name),
-                external_id=organization.member_external_id, regions=organization.regions))
-    return members
+    listed = [account for page in client.get_paginator("list_accounts").paginate() for account in page["Accounts"]
+              if account.get("Status", account.get("State")) in ("ACTIVE", None)
+              and account["Id"] not in organization.exclude]
+
+    def member(found: dict) -> Account:
+        tags = {tag["Key"]: tag["Value"] for tag in
+                client.list_tags_for_resource(ResourceId=found["Id"]).get("Tags", [])}
+        return Account(
+            id=found["Id"], name=found.get("Name") or found["Id"],
+            environment=tags.get(organization.environment_tag, "unknown"),
+            team=tags.get(organization.team_tag, "unknown"),
+            role_arn=accounts_config.role_arn_for(found["Id"], organization.member_role_name),
+            external_id=organization.member_external_id, regions=organization.regions)
+
+    with ThreadPoolExecutor(max_workers=PLAN_CONCURRENCY, thread_name_prefix="plan-tags") as pool:
+        return list(pool.map(member, listed))
 
 
 def plan(settings: Settings, config: AccountsConfig | None = None) -> dict[str, Any]:
-    """(account, region) pairs for the regional types and one entry per account for the global types.
+    """One entry per account: {"account": ..., "regions": [its regions..., "global"]}.
 
-    An account whose regions or organization cannot be discovered is not dropped: it is reported
-    in `unplanned`, and the plan task fails after the others are planned.
+    Accounts listing their regions cost no AWS call; the others' regions are discovered (and organizations'
+    members listed) concurrently. An account whose regions or organization cannot be discovered is not
+    dropped: it is reported in `unplanned`, and the run fails after the others have run.
     """
     config = config or accounts_config.load(settings.accounts_file)
     accounts = list(config.accounts)
     unplanned: list[dict[str, str]] = []
-    for organization in config.organizations:
-        try:
-            known = {account.id for account in accounts}
-            accounts.extend(member for member in organization_members(organization, settings)
-                            if member.id not in known)
-        except (AssumeRoleError, ClientError, BotoCoreError) as error:
-            unplanned.append({"account_id": organization.management.id, "reason": "organization members: "
-                              + errors.redact(str(error))})
-    pairs, globals_ = [], []
-    for account in accounts:
-        regions = account.regions
-        if regions is None:
+    with ThreadPoolExecutor(max_workers=PLAN_CONCURRENCY, thread_name_prefix="plan") as pool:
+        listings = [(organization, pool.submit(organization_members, organization, settings))
+                    for organization in config.organizations]
+        for organization, listing in listings:
             try:
-                regions = tuple(enabled_regions(account_session(account, GLOBAL_REGION, settings), settings))
+                known = {account.id for account in accounts}
+                accounts.extend(member for member in listing.result() if member.id not in known)
             except (AssumeRoleError, ClientError, BotoCoreError) as error:
-                unplanned.append({"account_id": account.id, "reason": "regions: " + errors.redact(str(error))})
-                continue
-        globals_.append({"account": account.to_dict(), "region": GLOBAL})
-        pairs.extend({"account": account.to_dict(), "region": region} for region in regions)
-    return {"pairs": pairs, "globals": globals_, "unplanned": unplanned}
+                unplanned.append({"account_id": organization.management.id, "reason": "organization members: "
+                                  + errors.redact(str(error))})
+        discovered = {account.id: pool.submit(_discover_regions, account, settings)
+                      for account in accounts if account.regions is None}
+        entries = []
+        for account in accounts:
+            regions = account.regions
+            if regions is None:
+                try:
+                    regions = discovered[account.id].result()
+                except (AssumeRoleError, ClientError, BotoCoreError) as error:
+                    unplanned.append({"account_id": account.id, "reason": "regions: " + errors.redact(str(error))})
+                    continue
+            entries.append({"account": account.to_dict(), "regions": [*regions, GLOBAL]})
+    return {"accounts": entries, "unplanned": unplanned}
 
 
-def run_pair(pair: dict[str, Any], settings: Settings, snapshot_date: date, run_id: str) -> dict[str, Any]:
-    """Extract one planned pair; raises ExtractionFailed after writing everything it could."""
-    account = Account.from_dict(pair["account"])
-    result: PairResult = extract_pair(account, pair["region"], settings, Lake(settings.lake_uri), snapshot_date,
-                                      run_id)
+def _discover_regions(account: Account, settings: Settings) -> list[str]:
+    return enabled_regions(account_session(account, GLOBAL_REGION, settings), settings)
+
+
+def pairs(planned: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The (account id, region) pairs of a plan, "global" among the regions."""
+    return [(entry["account"]["id"], region) for entry in planned for region in entry["regions"]]
+
+
+def run_account(entry: dict[str, Any], settings: Settings, snapshot_date: date, run_id: str) -> dict[str, Any]:
+    """Extract one planned account's regions, except those this run already extracted without a failure (a retry
+    redoes only the regions that failed, or never wrote their manifest). Raises ExtractionFailed, after writing
+    everything it could, when any region failed, so that Airflow retries the task."""
+    account = Account.from_dict(entry["account"])
+    lake = Lake(settings.lake_uri)
+    kept = _extracted_without_failure(lake, snapshot_date, run_id, account.id, entry["regions"])
+    todo = [region for region in entry["regions"] if region not in kept]
+    if kept:
+        log.info("%s (%s): kept %d region(s) this run already extracted without a failure: %s; extracting %d: %s",
+                 account.id, account.name, len(kept), ", ".join(kept), len(todo), ", ".join(todo) or "none")
+    results: list[PairResult] = extract_account(account, todo, settings, lake, snapshot_date, run_id) if todo else []
     summary = {
-        "account_id": account.id, "account_name": account.name, "region": pair["region"],
-        "rows": sum(o.rows for o in result.outcomes), "api_calls": sum(o.api_calls for o in result.outcomes),
-        "denied": {o.resource_type: o.error_class for o in result.denied},
-        "failed": {o.resource_type: o.error_class for o in result.failed},
+        "account_id": account.id, "account_name": account.name, "kept": kept,
+        "regions": {result.region: {
+            "rows": sum(o.rows for o in result.outcomes), "api_calls": sum(o.api_calls for o in result.outcomes),
+            "denied": {o.resource_type: o.error_class for o in result.denied},
+            "failed": {o.resource_type: o.error_class for o in result.failed}} for result in results},
     }
-    if result.failed:
-        by_error: dict[tuple, list[str]] = {}
-        for outcome in result.failed:
-            by_error.setdefault((outcome.error_class, outcome.error_message), []).append(outcome.resource_type)
-        details = "; ".join(f"{', '.join(types)}: {error_class}: {message}"
-                            for (error_class, message), types in by_error.items())
-        others = " (the others were written and recorded)" if len(result.failed) < len(result.outcomes) else ""
-        raise ExtractionFailed(f"account {account.id} ({account.name}) region {pair['region']}: "
-                               f"{len(result.failed)} of {len(result.outcomes)} resource types failed{others}: "
-                               f"{details}")
+    failed = [result for result in results if result.failed]
+    if failed:
+        raise ExtractionFailed(f"account {account.id} ({account.name}): {len(failed)} of {len(entry['regions'])} "
+                               f"regions failed (everything else was written and recorded): {_failures(failed)}")
     return summary
+
+
+def _failures(failed: list[PairResult]) -> str:
+    """The failed regions and types, grouped by error: an account whose role is denied is one line, not 18."""
+    by_error: dict[tuple, list[str]] = {}
+    for result in failed:
+        types: dict[tuple, list[str]] = {}
+        for outcome in result.failed:
+            types.setdefault((outcome.error_class, outcome.error_message), []).append(outcome.resource_type)
+        for error, names in types.items():
+            listed = f"all {len(names)} types" if len(names) == len(result.outcomes) else ", ".join(names)
+            by_error.setdefault(error, []).append(f"{result.region} ({listed})")
+    return "; ".join(f"{', '.join(where)}: {error_class}: {message}"
+                     for (error_class, message), where in by_error.items())
+
+
+def _extracted_without_failure(lake: Lake, snapshot_date: date, run_id: str, account_id: str,
+                               regions: list[str]) -> list[str]:
+    """The regions whose manifest this run wrote with no failed type, in plan order."""
+    statuses: dict[str, set[str]] = {}
+    for row in read_account_manifests(lake, snapshot_date, account_id).to_pylist():
+        if row["run_id"] == run_id:
+            statuses.setdefault(row["region"], set()).add(row["status"])
+    return [region for region in regions if region in statuses and "failed" not in statuses[region]]
 
 
 def run_manifests(settings: Settings, snapshot_date: date, run_id: str) -> list[dict[str, Any]]:
@@ -155,13 +202,15 @@ def lake_event(settings: Settings, snapshot_date: date, run_id: str) -> dict[str
 
 
 def report(settings: Settings, snapshot_date: date, run_id: str, planned: list[dict[str, Any]]) -> dict[str, Any]:
-    """Per account and resource type what this run captured, from the manifests it wrote."""
+    """Per account and resource type what this run captured, from the manifests it wrote; `planned` is the plan's
+    accounts, and every (account, region) of it without a manifest of this run is missing."""
     mine = run_manifests(settings, snapshot_date, run_id)
     written = {(row["account_id"], row["region"]) for row in mine}
-    missing = [f"{p['account']['id']} {p['region']}" for p in planned
-               if (p["account"]["id"], p["region"]) not in written]
+    planned_pairs = pairs(planned)
+    missing = [f"{account_id} {region}" for account_id, region in planned_pairs
+               if (account_id, region) not in written]
     summary = {
-        "snapshot_date": snapshot_date.isoformat(), "run_id": run_id, "pairs_planned": len(planned),
+        "snapshot_date": snapshot_date.isoformat(), "run_id": run_id, "pairs_planned": len(planned_pairs),
         "rows": sum(row["rows"] for row in mine), "api_calls": sum(row["api_calls"] for row in mine),
         "outcomes": _outcomes(mine), "missing_manifests": missing,
         "failed": sorted(f"{r['account_id']} {r['region']} {r['resource_type']}: {r['error_class']}"

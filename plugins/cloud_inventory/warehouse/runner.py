@@ -10,7 +10,7 @@ replaces the old one in one rename.
   when its SQL, or the SQL of any model beneath it, changed, or when a model beneath it was built whole.
 - Each model runs in one statement; its rows and seconds go to `meta.model_stats`. The lake is surveyed in a
   background thread while models run, and only the dates its writer marked as written since the last build are
-  listed (listing.py); a daily build runs its staging models two at a time.
+  listed (listing.py); a daily build runs its models two at a time, each once the models it reads are built.
 - Only a complete build is renamed onto the warehouse path. An analyst with the old file open keeps
   reading the old file (the rename does not touch it); new connections open the new one. A failed
   build deletes its file and raises ModelError naming the model and its file: the previous warehouse
@@ -31,7 +31,7 @@ import shutil
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -51,7 +51,7 @@ SQL_DIR = PROJECT_ROOT / "include" / "sql"
 SEEDS_DIR = PROJECT_ROOT / "include" / "config" / "seeds"
 SCHEMAS = ("staging", "intermediate", "marts", "meta", "dq")
 CARRIED_SCHEMAS = ("dq",)  # written by the quality DAG, not by models: a full refresh copies them over
-STAGING_THREADS = 2  # staging models of a daily build run this many at a time
+THREADS = 2  # the models of a daily build run this many at a time
 FORMAT_VERSION = "1"  # bump when meta tables change shape: the next build is then a full refresh
 
 log = logging.getLogger(__name__)
@@ -97,8 +97,9 @@ def _hash(text: str) -> str:
 @contextmanager
 def _unordered(con) -> Iterator[None]:
     """Incremental rows have no order to keep: without it DuckDB writes the scan of thousands of small lake files
-    in parallel, 20-35% faster (tables and views keep the default, so an ORDER BY of a mart holds). The setting
-    is shared by every connection to the database, so it is set around all the models that run together."""
+    in parallel, 20-35% faster. A query's ORDER BY still holds (DuckDB keeps the order of a result that has one),
+    so a daily build runs all its models so; a full refresh keeps the default for its tables. The setting is
+    shared by every connection to the database, so it is set around all the models that run together."""
     con.execute("set preserve_insertion_order = false")
     try:
         yield
@@ -267,19 +268,14 @@ class Build:
             "where database_name = current_database() and not internal").fetchall())
         bind_seeds(con, self.settings, self.seeds_dir)
         states = dict(con.execute("select model, sql_hash from meta.model_state").fetchall())
-        # A daily build appends one day to each staging model: small queries that leave a core idle, so two
-        # run at once, each on its own connection (they write different tables). A full refresh runs them one
-        # by one: each already keeps both cores busy, and two at once would double the peak memory.
-        together = [] if self.full_refresh else [
-            m for m in self.chosen if m.materialized == "incremental" and m.sources and not m.refs
-            and m.sources <= self.sources.keys()]  # seeds are bound on `con` only
-        if together:
-            with _unordered(con):
-                result.stats.extend(self._run_side_by_side(con, together, states))
-        done = {m.relation for m in together}
-        for model in (m for m in self.chosen if m.relation not in done):
-            with _unordered(con) if model.materialized == "incremental" else nullcontext():
-                result.stats.append(self._run_model(con, model, states))
+        if self.full_refresh:
+            # one by one: each model of a full refresh already keeps both cores busy, and two at once would double
+            # the peak memory
+            for model in self.chosen:
+                with _unordered(con) if model.materialized == "incremental" else nullcontext():
+                    result.stats.append(self._run_model(con, model, states))
+        else:
+            result.stats.extend(self._run_side_by_side(con, self.chosen, states))
         with result.timed("record"):
             self._record(con, result, began)
 
@@ -289,22 +285,54 @@ class Build:
         con.execute("set variable as_of = ?::timestamptz", [self.as_of])
 
     def _run_side_by_side(self, con, models: list[Model], states: dict[str, str]) -> list[dict]:
-        """Models that read no other model, STAGING_THREADS at a time, each thread on its own cursor."""
+        """A daily build's models (small queries that leave a core idle), THREADS at a time, each thread on its own
+        connection (they write different tables), all unordered (_unordered: an ORDER BY still holds). A model
+        starts once the models it reads are built; of those ready, the one with the longest chain of models
+        after it first (_critical_paths). The stats come in the models' order."""
         local, cursors = threading.local(), []
 
         def run(model: Model) -> dict:
             if not hasattr(local, "cursor"):
                 local.cursor = con.cursor()
                 self._session(local.cursor)
+                bind_seeds(local.cursor, self.settings, self.seeds_dir)
                 cursors.append(local.cursor)
             return self._run_model(local.cursor, model, states)
 
+        path = self._critical_paths(con, models)
+        pending, unbuilt = sorted(models, key=lambda m: -path[m.relation]), {m.relation for m in models}
+        running: dict[Future, Model] = {}
+        stats: dict[str, dict] = {}
         try:
-            with ThreadPoolExecutor(STAGING_THREADS, thread_name_prefix="staging") as pool:
-                return list(pool.map(run, models))
+            with _unordered(con), ThreadPoolExecutor(THREADS, thread_name_prefix="models") as pool:
+                while pending or running:
+                    for model in [m for m in pending if not m.refs & unbuilt][:THREADS - len(running)]:
+                        pending.remove(model)
+                        running[pool.submit(run, model)] = model
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        model = running.pop(future)
+                        stats[model.relation] = future.result()  # a failed model raises once the other one ends
+                        unbuilt.discard(model.relation)
         finally:
             for cursor in cursors:
                 cursor.close()
+        return [stats[m.relation] for m in models]
+
+    def _critical_paths(self, con, models: list[Model]) -> dict[str, float]:
+        """Each model's seconds plus those of the longest chain of models reading it, as the last build of each
+        took (1 s for one never built): list scheduling by these keeps the build's longest chain going."""
+        took = dict(con.execute("select model, arg_max(seconds, built_at) from meta.model_stats group by model")
+                    .fetchall())
+        readers: dict[str, list[str]] = {}
+        for model in models:
+            for ref in model.refs:
+                readers.setdefault(ref, []).append(model.relation)
+        path: dict[str, float] = {}
+        for model in reversed(models):  # in build order, a model's readers come after it
+            path[model.relation] = took.get(model.relation, 1.0) + max(
+                (path[r] for r in readers.get(model.relation, ())), default=0.0)
+        return path
 
     def _changed(self, con, source: str) -> set[date] | None:
         """The snapshot dates of a lake source whose files changed since the last build; None means all."""
