@@ -26,7 +26,7 @@ help:
 	@echo "make screenshots                the explorer's browser tests, writing one PNG per page into docs/explorer/"
 	@echo "make airflow                    the Airflow UI (standalone) on the demo estate"
 	@echo "make dag ID=<dag_id> DATE=<YYYY-MM-DD>   one DAG run through 'airflow dags test --use-executor', at most INVENTORY_AWS_POOL_SLOTS (8) tasks at once"
-	@echo "make bench                      benchmarks: extraction (bench/extract.py), Kubernetes dump parsing (bench/k8s_parse.py), marts build (bench/marts.py), explorer (bench/explorer.py, bench/resource_page.py)"
+	@echo "make bench                      benchmarks: extraction (bench/extract.py), Kubernetes dump parsing (bench/k8s_parse.py), marts build (bench/marts.py), explorer (bench/explorer.py, bench/resource_page.py), against peers (bench/peers.py)"
 
 venv: $(VENV)/.installed $(VENV)/.plugins-on-path
 
@@ -93,6 +93,7 @@ bench: venv
 	$(BIN)/python bench/marts.py || status=$$?; \
 	$(BIN)/python bench/explorer.py || status=$$?; \
 	$(BIN)/python bench/resource_page.py || status=$$?; \
+	$(BIN)/python bench/peers.py || status=$$?; \
 	exit $$status
 
 clean:

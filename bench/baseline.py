@@ -3,7 +3,8 @@
 What a straightforward script does: assume the role once per account, make boto3 clients with default
 settings, page through each registry entry's list operation at the API's default page size (no
 MaxResults), make the same detail, tag and child calls the registry asks for, keep every item of the
-whole estate in memory, and write one Parquet file per resource type at the end. It reuses the
+whole estate in memory, and write one Parquet file per resource type at the end. The job may name the
+resource types to list (``"types"``, registry names); every type otherwise. It reuses the
 registry (what to call) and ``to_row`` (what a row is), so it does the same work as the extractor.
 
 Run as ``python bench/baseline.py <job.json> <result.json>`` in a fresh process, so its peak RSS is its own.
@@ -25,7 +26,7 @@ import pyarrow.parquet as pq
 
 from cloud_inventory.aws.extractor import GLOBAL, Extraction
 from cloud_inventory.aws.instance_types import IN_USE
-from cloud_inventory.aws.registry import REGISTRY, ResourceType
+from cloud_inventory.aws.registry import ResourceType, selected
 from cloud_inventory.aws.transform import AWS_SCHEMA, pick, to_row
 
 GLOBAL_REGION = "us-east-1"
@@ -82,6 +83,7 @@ def run(job: dict) -> dict:
     everything: dict[str, list[dict]] = defaultdict(list)  # the whole estate, in memory
     counts: Counter = Counter()
     failures = []
+    entries = selected(job.get("types"))  # every type unless the job names some
     for account in job["accounts"]:
         sts = boto3.client("sts", region_name=GLOBAL_REGION)
         creds = sts.assume_role(RoleArn=account["role_arn"], RoleSessionName="inventory-cron",
@@ -92,7 +94,7 @@ def run(job: dict) -> dict:
                                     aws_secret_access_key=creds["SecretAccessKey"],
                                     aws_session_token=creds["SessionToken"], region_name=api_region)
             ctx = Context(session, api_region)
-            for entry in REGISTRY:
+            for entry in entries:
                 if (entry.scope == "global") != (region == GLOBAL):
                     continue
                 snapshot_at = datetime.now(timezone.utc)

@@ -100,15 +100,18 @@ def estimate(c: dict[str, int], accounts: int, regions: int) -> int:
     return accounts * (regions * regional + global_)
 
 
+def scaled(scale: float, accounts: int, regions: int) -> Plan:
+    """Every count of BASE times `scale` (the FIXED ones kept, none below 1) in each of `regions` of `accounts`."""
+    counts = {k: (v if k in FIXED else max(1, math.ceil(v * scale))) for k, v in BASE.items()}
+    return Plan(account_ids(accounts), list(REGIONS[:regions]), counts, scale)
+
+
 def plan(total: int, accounts: int, regions: int) -> Plan:
-    ids = account_ids(accounts)
-    chosen = list(REGIONS[:regions])
-    base = estimate(BASE, accounts, regions)
-    scale = total / base
+    scale = total / estimate(BASE, accounts, regions)
     while True:
-        counts = {k: (v if k in FIXED else max(1, math.ceil(v * scale))) for k, v in BASE.items()}
-        if estimate(counts, accounts, regions) >= total:
-            return Plan(ids, chosen, counts, scale)
+        candidate = scaled(scale, accounts, regions)
+        if candidate.expected_total() >= total:
+            return candidate
         scale *= 1.02
 
 
@@ -430,7 +433,9 @@ def census(url: str, account: str, region: str, tally: Tally) -> None:
         1 for name in INSTANCE_TYPES if name.split(".", 1)[0] in families)
 
 
-def seed(url: str, p: Plan, threads: int = 3) -> Tally:
+def seed(url: str, p: Plan, threads: int = 3, quiet_regions: tuple[str, ...] = ()) -> Tally:
+    """Seeds `p`; `quiet_regions` get nothing but what moto has in every region (the default VPC, its subnets and
+    security group), counted by the census like the rest."""
     tally = Tally()
     roles = {}
     with ThreadPoolExecutor(threads) as pool:
@@ -441,6 +446,6 @@ def seed(url: str, p: Plan, threads: int = 3) -> Tally:
         jobs += [pool.submit(seed_global, url, a, p.counts, tally, random.Random(a)) for a in p.accounts]
         for job in jobs:
             job.result()
-        for job in [pool.submit(census, url, a, r, tally) for a in p.accounts for r in p.regions]:
+        for job in [pool.submit(census, url, a, r, tally) for a in p.accounts for r in [*p.regions, *quiet_regions]]:
             job.result()
     return tally

@@ -73,20 +73,23 @@ def api_name(service: str, operation: str) -> str:
 # the minimum number of API calls the page sizes allow
 
 
-def minimum_calls(p: estate.Plan, tally: estate.Tally) -> Counter:
+def minimum_calls(p: estate.Plan, tally: estate.Tally, types: tuple[str, ...] | None = None,
+                  regions: list[str] | None = None) -> Counter:
     """Per "client:Action": list calls max(1, ceil(items / page size)) per (account, region, type, parent),
     detail calls per item, tag calls per 20 items of a page, CloudWatch list_metrics + ceil(queries / 500)
-    GetMetricData, one Cost Explorer call per account, one sts:AssumeRole per account."""
+    GetMetricData, one Cost Explorer call per account, one sts:AssumeRole per account. Of the registry
+    `types` (all by default), in `regions` (the plan's by default)."""
     from cloud_inventory.aws.extractor import GLOBAL
     from cloud_inventory.aws.metrics import FIXED_METRICS, QUERIES_PER_CALL, Metric
-    from cloud_inventory.aws.registry import REGISTRY
+    from cloud_inventory.aws.registry import selected
 
+    entries = selected(types)
     calls: Counter = Counter()
     key = lambda service, operation: f"{service}:{api_name(service, operation)}"  # noqa: E731
     for account in p.accounts:
         calls["sts:AssumeRole"] += 1
-        for region in [*p.regions, GLOBAL]:
-            for entry in REGISTRY:
+        for region in [*(regions or p.regions), GLOBAL]:
+            for entry in entries:
                 if (entry.scope == "global") != (region == GLOBAL):
                     continue
                 if entry.service == "cloudwatch":  # counted once per pair below, over every type
@@ -115,7 +118,7 @@ def minimum_calls(p: estate.Plan, tally: estate.Tally) -> Counter:
                         pages = [min(size, items - offset) for offset in range(0, items, size)]
                         calls[key(entry.service, entry.tag_lookup.operation)] += sum(
                             math.ceil(k / entry.tag_lookup.batch) for k in pages)
-            if region != GLOBAL:
+            if region != GLOBAL and any(entry.service == "cloudwatch" for entry in entries):
                 # list_metrics once (the agent's memory metrics of the instances) and GetMetricData per 500
                 # queries of the pair's measured resources taken together; the registry runs one entry per
                 # measured type, which costs one call more per pair when both types have resources.

@@ -41,6 +41,7 @@ def test_defaults():
     assert settings.task_retries == 3
     assert settings.retry_delay_seconds == 60.0
     assert settings.whats_new_email == "quality"
+    assert settings.resource_types is None
 
 
 def test_whats_new_email_is_one_of_its_choices(monkeypatch):
@@ -81,6 +82,7 @@ def test_read_at_call_time_not_import_time(monkeypatch):
     ("INVENTORY_ALERT_FROM", "inventory@example.com", "alert_from", "inventory@example.com"),
     ("INVENTORY_WAREHOUSE_MEMORY_LIMIT", "800MB", "warehouse_memory_limit", "800MB"),
     ("INVENTORY_LAKE_URI", "s3://my-lake/inventory/", "lake_uri", "s3://my-lake/inventory"),
+    ("INVENTORY_RESOURCE_TYPES", " vpc,subnet,, vpc ", "resource_types", ("vpc", "subnet")),
     ("INVENTORY_ALERT_EMAILS", "ops@example.com; sre@example.com,,", "alert_emails",
      ("ops@example.com", "sre@example.com")),
 ])

@@ -91,6 +91,12 @@ def _choice(name: str, choices: tuple[str, ...]) -> str:
     return raw
 
 
+def _names(name: str) -> tuple[str, ...] | None:
+    """A comma-separated list of names; None when unset (meaning: all)."""
+    names = tuple(dict.fromkeys(part.strip() for part in os.environ.get(name, "").split(",") if part.strip()))
+    return names or None
+
+
 @dataclass(frozen=True)
 class DumpLimits:
     """Where a Kubernetes dump stops being read and is quarantined (k8s/limits.py); each has a setting."""
@@ -138,6 +144,7 @@ class Settings:
     k8s_schedule: str
     warehouse_memory_limit: str
     dump_limits: DumpLimits
+    resource_types: tuple[str, ...] | None = None  # registry names to extract (checked by aws.registry.selected)
     whats_new_email: str = "quality"  # "quality": inside the quality digest; "daily": its own email, once a day
 
     @property
@@ -182,6 +189,7 @@ def load() -> Settings:
         k8s_schedule=os.environ.get("INVENTORY_K8S_SCHEDULE", "").strip() or "*/15 * * * *",
         warehouse_memory_limit=_memory("INVENTORY_WAREHOUSE_MEMORY_LIMIT", "3.5GB"),
         dump_limits=_dump_limits(),
+        resource_types=_names("INVENTORY_RESOURCE_TYPES"),
         whats_new_email=_choice("INVENTORY_WHATS_NEW_EMAIL", WHATS_NEW_EMAILS),
     )
 

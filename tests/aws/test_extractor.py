@@ -355,3 +355,20 @@ def test_an_unassumable_account_records_every_region_failed(emu, lake, settings)
     assert [r.region for r in results] == regions
     assert {(r["status"], r["error_class"]) for r in manifest} == {("failed", "AssumeRole.AccessDenied")}
     assert data_files(lake.root, acct.id) == []
+
+
+def test_only_the_resource_types_the_setting_names_are_extracted(tmp_path, monkeypatch):
+    """INVENTORY_RESOURCE_TYPES narrows every pair (and its manifest) to the named types of the pair's scope."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # the outcomes name the types even when STS fails
+    monkeypatch.setenv("INVENTORY_AWS_MAX_ATTEMPTS", "1")
+    monkeypatch.setenv("INVENTORY_RESOURCE_TYPES", "subnet, vpc, s3_bucket")
+    account = Account(id="999999999992", name="narrow", role_arn="arn:aws:iam::999999999992:role/R",
+                      external_id="ext-1")
+    lake = Lake(str(tmp_path))
+    regional = extract_pair(account, "us-east-1", load(), lake, date(2026, 11, 21), "run-x")
+    global_ = extract_pair(account, GLOBAL, load(), lake, date(2026, 11, 21), "run-x")
+
+    assert [o.resource_type for o in regional.outcomes] == ["vpc", "subnet"]
+    assert [o.resource_type for o in global_.outcomes] == ["s3_bucket"]
+    assert sorted(read_manifests(lake, date(2026, 11, 21)).column("resource_type").to_pylist()) == [
+        "s3_bucket", "subnet", "vpc"]

@@ -17,10 +17,10 @@ from moto import mock_aws
 
 from cloud_inventory.accounts import Account
 from cloud_inventory.aws.extractor import GLOBAL, Extraction
-from cloud_inventory.aws.registry import BY_NAME, REGISTRY, iam_action, types_for
+from cloud_inventory.aws.registry import BY_NAME, REGISTRY, iam_action, selected, types_for
 from cloud_inventory.aws.sessions import account_session
 from cloud_inventory.lake import Lake
-from cloud_inventory.settings import load as load_settings
+from cloud_inventory.settings import SettingsError, load as load_settings
 
 from .support import RUN_ID, SNAPSHOT_DATE, fake_aws_environment, load_response, read_partition
 
@@ -560,3 +560,28 @@ def test_parents_and_dependencies_exist():
             assert upstream in BY_NAME, (entry.name, upstream)
             assert BY_NAME[upstream].scope == entry.scope or entry.fetch, entry.name
             assert BY_NAME[upstream].collect, f"{upstream} must collect what {entry.name} needs"
+
+
+def test_selected_is_every_entry_when_the_setting_is_unset():
+    assert selected(None) == list(REGISTRY)
+    assert selected(None, "global") == types_for("global")
+
+
+def test_selected_keeps_registry_order_and_scope():
+    assert [entry.name for entry in selected(("vpc", "ec2_instance", "s3_bucket"))] == ["ec2_instance", "vpc",
+                                                                                          "s3_bucket"]
+    assert [entry.name for entry in selected(("vpc", "s3_bucket"), "regional")] == ["vpc"]
+
+
+def test_selected_refuses_unknown_names_naming_them():
+    with pytest.raises(SettingsError, match="INVENTORY_RESOURCE_TYPES: unknown resource type.*ec2_instances"):
+        selected(("vpc", "ec2_instances"))
+
+
+@pytest.mark.parametrize("names, message", [
+    (("route53_record",), "route53_record needs route53_zone"),
+    (("ec2_instance_metric",), "ec2_instance_metric needs ec2_instance"),
+])
+def test_selected_refuses_a_type_without_what_it_needs(names, message):
+    with pytest.raises(SettingsError, match=message):
+        selected(names)

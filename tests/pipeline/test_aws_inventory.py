@@ -195,3 +195,10 @@ def test_report_counts_planned_pairs_and_names_each_region_without_a_manifest(mo
     assert summary["pairs_planned"] == 4
     assert summary["missing_manifests"] == ["840000000001 eu-west-1", "840000000001 global", "840000000002 global"]
     assert summary["outcomes"] == {"ok": 1} and summary["failed"] == []
+
+
+def test_validate_config_refuses_an_unknown_resource_type(monkeypatch):
+    """A typo in INVENTORY_RESOURCE_TYPES fails the run's first task, not every extraction task."""
+    monkeypatch.setenv("INVENTORY_RESOURCE_TYPES", "ec2_instance,ebs_volumes")
+    with pytest.raises(inventory_settings.SettingsError, match="unknown resource type.*ebs_volumes"):
+        work.validate_config(inventory_settings.load())

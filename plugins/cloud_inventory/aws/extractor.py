@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 from cloud_inventory.accounts import Account
 from cloud_inventory.aws import errors
 from cloud_inventory.aws.instance_types import IN_USE
-from cloud_inventory.aws.registry import Detail, ResourceType, TagLookup, types_for
+from cloud_inventory.aws.registry import Detail, ResourceType, TagLookup, selected
 from cloud_inventory.aws.sessions import GLOBAL_REGION, AccountSessions, AssumeRoleError, client_config
 from cloud_inventory.aws.transform import AWS_SCHEMA, pick, to_row
 from cloud_inventory.lake import Lake, parquet_sink
@@ -234,7 +234,7 @@ def extract_account(account: Account, regions: list[str], settings: Settings, la
         message = errors.redact(str(error))
         log.error("%s: cannot enter the account, so none of its regions (%s): %s", account.id, ", ".join(regions),
                   message)
-        return [_record(account, region, _failed_everywhere(_entries(region, entries), f"AssumeRole.{code}", message),
+        return [_record(account, region, _failed_everywhere(_entries(region, entries, settings), f"AssumeRole.{code}", message),
                         lake, snapshot_date, run_id, started) for region in regions]
 
     def extract_region(region: str) -> PairResult:
@@ -242,7 +242,7 @@ def extract_account(account: Account, regions: list[str], settings: Settings, la
         session = sessions.session(GLOBAL_REGION if region == GLOBAL else region)
         extraction = Extraction(account=account, region=region, session=session, settings=settings, lake=lake,
                                 snapshot_date=snapshot_date, run_id=run_id)
-        outcomes = extraction.run(_entries(region, entries))
+        outcomes = extraction.run(_entries(region, entries, settings))
         return _record(account, region, outcomes, lake, snapshot_date, run_id, region_started)
 
     with ThreadPoolExecutor(max_workers=max(1, min(settings.region_concurrency, len(regions))),
@@ -256,8 +256,10 @@ def extract_pair(account: Account, region: str, settings: Settings, lake: Lake, 
     return extract_account(account, [region], settings, lake, snapshot_date, run_id, entries)[0]
 
 
-def _entries(region: str, entries: list[ResourceType] | None) -> list[ResourceType]:
-    return entries if entries is not None else types_for("global" if region == GLOBAL else "regional")
+def _entries(region: str, entries: list[ResourceType] | None, settings: Settings) -> list[ResourceType]:
+    """The entries given, else the types INVENTORY_RESOURCE_TYPES names (every type by default) of the region's scope."""
+    return entries if entries is not None else selected(settings.resource_types,
+                                                        "global" if region == GLOBAL else "regional")
 
 
 def _failed_everywhere(entries: list[ResourceType], error_class: str, message: str) -> list[Outcome]:

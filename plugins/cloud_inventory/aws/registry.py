@@ -17,6 +17,7 @@ from botocore import xform_name
 from cloud_inventory.aws.costs import cost_item_id, fetch_daily_service_costs
 from cloud_inventory.aws.instance_types import IN_USE, fetch_instance_types
 from cloud_inventory.aws.metrics import fetch_daily_statistics
+from cloud_inventory.settings import SettingsError
 from cloud_inventory.values import Field
 
 Scope = Literal["regional", "global"]
@@ -241,6 +242,26 @@ BY_NAME: dict[str, ResourceType] = {entry.name: entry for entry in REGISTRY}
 
 def types_for(scope: Scope) -> list[ResourceType]:
     return [entry for entry in REGISTRY if entry.scope == scope]
+
+
+def selected(names: tuple[str, ...] | None, scope: Scope | None = None) -> list[ResourceType]:
+    """The entries INVENTORY_RESOURCE_TYPES names (every entry when unset), in registry order, of `scope` if given.
+
+    Refuses unknown names, and a type without the types it cannot run without (its parent, the type a statistics
+    entry measures), rather than pulling them in unasked."""
+    if names is None:
+        chosen = list(REGISTRY)
+    else:
+        unknown = [name for name in names if name not in BY_NAME]
+        if unknown:
+            raise SettingsError(f"INVENTORY_RESOURCE_TYPES: unknown resource type(s) {', '.join(unknown)}; "
+                                f"known: {', '.join(BY_NAME)}")
+        missing = [f"{name} needs {required}" for name in names for required in BY_NAME[name].required
+                   if required not in names]
+        if missing:
+            raise SettingsError(f"INVENTORY_RESOURCE_TYPES: {'; '.join(missing)} (add them to the list)")
+        chosen = [entry for entry in REGISTRY if entry.name in names]
+    return [entry for entry in chosen if scope is None or entry.scope == scope]
 
 
 @lru_cache(maxsize=None)

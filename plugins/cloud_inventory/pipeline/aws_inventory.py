@@ -12,6 +12,7 @@ from cloud_inventory import accounts as accounts_config
 from cloud_inventory.accounts import Account, AccountsConfig, Organization
 from cloud_inventory.aws import errors
 from cloud_inventory.aws.extractor import GLOBAL, PairResult, extract_account
+from cloud_inventory.aws.registry import selected
 from cloud_inventory.aws.sessions import GLOBAL_REGION, AssumeRoleError, account_session, client_config, enabled_regions
 from cloud_inventory.lake import Lake
 from cloud_inventory.manifest import read_account_manifests, read_manifests
@@ -42,7 +43,9 @@ def snapshot_date_for(logical_date: datetime, now: datetime, settings: Settings)
 
 
 def validate_config(settings: Settings) -> dict[str, Any]:
-    """Load and validate the accounts file; raises AccountsConfigError listing every problem."""
+    """Load and validate the accounts file (raises AccountsConfigError listing every problem) and the resource types
+    INVENTORY_RESOURCE_TYPES names (raises SettingsError), so neither fails later in every extraction task."""
+    selected(settings.resource_types)
     config = accounts_config.load(settings.accounts_file)
     summary = {"accounts": len(config.accounts), "organizations": len(config.organizations),
                "accounts_with_all_regions": sum(1 for a in config.accounts if a.regions is None)}
