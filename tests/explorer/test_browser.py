@@ -130,7 +130,7 @@ def test_login_lands_on_the_search_page_and_airflows_navigation_opens_the_explor
     assert signed_in.errors == []
 
     page.goto("/")  # Airflow's UI: its navigation has the plugin's "Inventory" entry (external_views)
-    page.get_by_role("link", name="Inventory").click()
+    page.get_by_test_id("nav-sidebar").get_by_role("link", name="Inventory").click()  # the home page also lists *_inventory assets
     page.wait_for_url("**/plugin/inventory**")
     explorer = page.frame_locator("iframe")
     search_box = explorer.locator("input[name=q]")
