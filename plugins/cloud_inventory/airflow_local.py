@@ -27,12 +27,16 @@ import sys
 import threading
 import time
 import urllib.request
+import warnings
 
 LOOPBACK = "127.0.0.1"
 SERVER_STOP_SECONDS = 10
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Airflow's in-process API client imports Starlette's test client, which warns about its own httpx dependency
+    # on every command: a line about Airflow's dependencies, nothing the caller can act on.
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
     parser = argparse.ArgumentParser(prog="python -m cloud_inventory.airflow_local", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (("db", "migrate the metadata database if needed and set the pool"),
