@@ -288,6 +288,19 @@ def error_response(info: RequestInfo, code: str, message: str, status: int) -> t
     return f"{status} {_reason(status)}", headers, body
 
 
+def json_answer(start_response: Callable[..., Any], info: RequestInfo, code: int, payload: dict) -> Iterable[bytes]:
+    """A gap filler's answer in the JSON protocol: the payload, or its error (`__type` and message) when code != 200."""
+    if code != 200:
+        message = payload.get("message", payload.get("Message", ""))
+        status, headers, body = error_response(info, payload["__type"], message, code)
+        start_response(status, headers)
+        return [body]
+    body = json.dumps(payload).encode()
+    start_response("200 OK", [("Content-Type", "application/x-amz-json-1.1"),
+                              ("x-amzn-RequestId", str(uuid.uuid4())), ("Content-Length", str(len(body)))])
+    return [body]
+
+
 def _reason(status: int) -> str:
     from http import HTTPStatus
 
@@ -641,15 +654,7 @@ class EmulatorApp:
             start_response(status, headers)
             return [body]
         if info.service == "ssm" and info.action == "DescribeInstanceInformation":
-            code, payload = ssm_describe_instance_information(info)
-            if code != 200:
-                status, headers, body = error_response(info, payload["__type"], payload["message"], code)
-                start_response(status, headers)
-                return [body]
-            body = json.dumps(payload).encode()
-            start_response("200 OK", [("Content-Type", "application/x-amz-json-1.1"),
-                                      ("x-amzn-RequestId", str(uuid.uuid4())), ("Content-Length", str(len(body)))])
-            return [body]
+            return json_answer(start_response, info, *ssm_describe_instance_information(info))
         if info.service == "pricing" and info.action == "GetProducts":
             return self._price_list(start_response, info)
         if info.client == "ec2" and info.action == "DescribeSnapshots":
@@ -663,15 +668,7 @@ class EmulatorApp:
             request = json.loads(info.body or b"{}")
         except ValueError:
             request = {}
-        code, payload = get_products(request if isinstance(request, dict) else {})
-        if code != 200:
-            status, headers, body = error_response(info, payload["__type"], payload["Message"], code)
-            start_response(status, headers)
-            return [body]
-        body = json.dumps(payload).encode()
-        start_response("200 OK", [("Content-Type", "application/x-amz-json-1.1"),
-                                  ("x-amzn-RequestId", str(uuid.uuid4())), ("Content-Length", str(len(body)))])
-        return [body]
+        return json_answer(start_response, info, *get_products(request if isinstance(request, dict) else {}))
 
     def _control(self, environ: dict[str, Any], start_response: Callable[..., Any], path: str) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
