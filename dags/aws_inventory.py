@@ -27,15 +27,10 @@ RETRIES = dict(retries=SETTINGS.task_retries, retry_delay=timedelta(seconds=SETT
 
 def _run_identity() -> tuple:
     """(snapshot date, run id) of the running task, refusing logical dates too far in the past."""
-    from cloud_inventory.pipeline import aws_inventory as work
+    from cloud_inventory.pipeline import run_gate
 
     context = get_current_context()
-    logical_date = context.get("logical_date") or context["dag_run"].run_after
-    try:
-        snapshot_date = work.snapshot_date_for(logical_date, datetime.now(timezone.utc), inventory_settings.load())
-    except work.SnapshotDateTooOld as error:
-        raise AirflowFailException(str(error)) from None
-    return snapshot_date, context["run_id"]
+    return run_gate.snapshot_date(context, inventory_settings.load()), context["run_id"]
 
 
 @dag(

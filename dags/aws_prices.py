@@ -34,15 +34,11 @@ SETTINGS = inventory_settings.load()
 def aws_prices():
     @task(outlets=[LAKE_PRICES])
     def fetch() -> dict:
-        from cloud_inventory.pipeline import aws_inventory, aws_prices as work
+        from cloud_inventory.pipeline import aws_prices as work, run_gate
 
         context = get_current_context()
         settings = inventory_settings.load()
-        logical_date = context.get("logical_date") or context["dag_run"].run_after
-        try:  # prices are of now, like snapshots: an old logical date must not receive them
-            day = aws_inventory.snapshot_date_for(logical_date, datetime.now(timezone.utc), settings)
-        except aws_inventory.SnapshotDateTooOld as error:
-            raise AirflowFailException(str(error)) from None
+        day = run_gate.snapshot_date(context, settings)  # prices are of now, like snapshots
         summary = work.run(settings, day)
         print(work.format_summary(summary))
         context["outlet_events"][LAKE_PRICES].extra = {"snapshot_date": summary["snapshot_date"],

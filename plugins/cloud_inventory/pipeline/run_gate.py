@@ -1,4 +1,4 @@
-"""One clear failure when an ingestion run could not start (aws_inventory, k8s_inventory).
+"""One clear failure when an ingestion run could not start (aws_inventory, k8s_inventory, aws_prices).
 
 The DAGs' report and publish_lake run whatever happened upstream (trigger rule all_done). When the accounts file
 is invalid, validate_config records the validator's problems in XCom before it fails, so that report fails saying
@@ -8,6 +8,7 @@ failed for some sources still marks it (failed sources show stale, not deleted).
 """
 from __future__ import annotations
 
+from datetime import date, datetime, timezone
 from typing import Any, Callable, TypeVar
 
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
@@ -52,3 +53,15 @@ def skip_publish_if_nothing_ran(ti, planned: Any = ()) -> None:
         raise AirflowSkipException("the accounts file is invalid: nothing was written, so the lake is not marked")
     if planned is None:
         raise AirflowSkipException("nothing was planned, so nothing was written: the lake is not marked")
+
+
+def snapshot_date(context, settings) -> date:
+    """The date the running task files what it reads of now under: its run's logical date, refused (the task fails,
+    not retried) when that is too far in the past, since a snapshot can only be taken of now."""
+    from cloud_inventory.pipeline.aws_inventory import SnapshotDateTooOld, snapshot_date_for
+
+    logical_date = context.get("logical_date") or context["dag_run"].run_after
+    try:
+        return snapshot_date_for(logical_date, datetime.now(timezone.utc), settings)
+    except SnapshotDateTooOld as error:
+        raise AirflowFailException(str(error)) from None
