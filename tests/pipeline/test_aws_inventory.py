@@ -59,6 +59,15 @@ def test_plan_expands_all_regions_and_lists_global_once_per_account():
     assert work.pairs(planned["accounts"])[-2:] == [("222222222222", "eu-west-1"), ("222222222222", "global")]
 
 
+@pytest.mark.parametrize("types, regions", [("vpc,subnet", ["eu-west-1", "us-east-1"]), ("s3_bucket", ["global"])])
+def test_plan_leaves_out_a_scope_the_resource_types_setting_has_no_type_of(monkeypatch, types, regions):
+    """Otherwise the run waits for a manifest no extraction writes, and fails on it."""
+    monkeypatch.setenv("INVENTORY_RESOURCE_TYPES", types)
+    config = _config(accounts=[{"id": "111111111111", "name": "a", "regions": ["eu-west-1", "us-east-1"]}])
+
+    assert _regions(work.plan(inventory_settings.load(), config), "111111111111") == regions
+
+
 @mock_aws
 def test_plan_discovers_organization_members_with_labels_from_their_tags():
     org = boto3.client("organizations", "us-east-1")

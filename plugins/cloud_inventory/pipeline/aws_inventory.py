@@ -81,7 +81,8 @@ def organization_members(organization: Organization, settings: Settings) -> list
 
 
 def plan(settings: Settings, config: AccountsConfig | None = None) -> dict[str, Any]:
-    """One entry per account: {"account": ..., "regions": [its regions..., "global"]}.
+    """One entry per account: {"account": ..., "regions": [its regions..., "global"]}, without the regions or
+    "global" when INVENTORY_RESOURCE_TYPES names no type of that scope.
 
     Accounts listing their regions cost no AWS call; the others' regions are discovered (and organizations'
     members listed) concurrently. An account whose regions or organization cannot be discovered is not
@@ -89,6 +90,8 @@ def plan(settings: Settings, config: AccountsConfig | None = None) -> dict[str, 
     """
     config = config or accounts_config.load(settings.accounts_file)
     accounts = list(config.accounts)
+    # a scope none of INVENTORY_RESOURCE_TYPES's types is in has no extraction, so no manifest to wait for
+    regional, global_ = (bool(selected(settings.resource_types, scope)) for scope in ("regional", "global"))
     unplanned: list[dict[str, str]] = []
     with ThreadPoolExecutor(max_workers=PLAN_CONCURRENCY, thread_name_prefix="plan") as pool:
         listings = [(organization, pool.submit(organization_members, organization, settings))
@@ -111,7 +114,8 @@ def plan(settings: Settings, config: AccountsConfig | None = None) -> dict[str, 
                 except (AssumeRoleError, ClientError, BotoCoreError) as error:
                     unplanned.append({"account_id": account.id, "reason": "regions: " + errors.redact(str(error))})
                     continue
-            entries.append({"account": account.to_dict(), "regions": [*regions, GLOBAL]})
+            entries.append({"account": account.to_dict(),
+                            "regions": [*(regions if regional else []), *([GLOBAL] if global_ else [])]})
     return {"accounts": entries, "unplanned": unplanned}
 
 
