@@ -4,10 +4,12 @@ on the emulator's demo estate through `airflow dags test --use-executor` gives t
 execution API server it started is gone when it returns."""
 from __future__ import annotations
 
+import logging
 import os
 import re
 import socket
 import subprocess
+import time
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -16,6 +18,7 @@ import pyarrow.dataset as ds
 import pytest
 import yaml
 
+from cloud_inventory import airflow_local
 from cloud_inventory.demo import estate
 from cloud_inventory.demo.emulator import Emulator
 from cloud_inventory.lake import Lake
@@ -109,6 +112,7 @@ def test_make_dag_runs_mapped_tasks_concurrently_within_the_slots_and_writes_wha
 
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert_server_gone(port, pid)
+    assert "No tasks to run" not in done.stdout + done.stderr  # dags test's look every 0.2 s, not logged
     run_ids = {r["run_id"] for r in read_manifests(Lake(str(caller / "concurrent" / "lake")), datetime.fromisoformat(
         day).date()).to_pylist()}
     assert len(run_ids) == 1
@@ -134,3 +138,17 @@ def test_a_failed_run_exits_non_zero_and_stops_the_server(airflow_db, caller):
     assert done.returncode != 0
     assert "DagRun failed" in done.stderr
     assert_server_gone(port, pid)
+
+
+def test_only_dag_tests_own_sleep_is_shortened_and_only_within_the_block():
+    from airflow.sdk.definitions.dag import log
+
+    real_sleep = time.sleep
+    with airflow_local.polling_faster():
+        assert time.sleep is not real_sleep
+        started = time.monotonic()
+        time.sleep(0.5)  # not called from DAG.test: as long as asked
+        assert time.monotonic() - started >= 0.5
+        assert not log.filter(log.makeRecord(log.name, logging.WARNING, __file__, 1, "No tasks to run. x", (), None))
+        assert log.filter(log.makeRecord(log.name, logging.WARNING, __file__, 1, "Task failed", (), None))
+    assert time.sleep is real_sleep and not log.filters

@@ -65,6 +65,7 @@ FIXED_SETTINGS: dict[str, str] = {
     "AIRFLOW__CORE__EXECUTOR": EXECUTOR,
     "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
     "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+    "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.2",
 }
 # Settings both topologies must set (values differ: hosts, secrets, paths).
 REQUIRED_SETTINGS: tuple[str, ...] = (
