@@ -4,6 +4,7 @@ through the real POST /auth/token; reading the shared demo warehouse (tests/conf
 from __future__ import annotations
 
 import json
+import secrets
 
 import pytest
 
@@ -24,6 +25,7 @@ def airflow_api(airflow_db, tmp_path_factory):
         patch.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", ",".join(f"{u}:{r}" for u, r in USERS.items()))
         patch.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE", str(passwords))
         patch.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS", "False")
+        patch.setenv("AIRFLOW__API_AUTH__JWT_SECRET", secrets.token_urlsafe(64))  # HS512's minimum: no key warning
         from airflow.api_fastapi.app import create_app, purge_cached_app
 
         purge_cached_app()
