@@ -1,14 +1,11 @@
--- Daily CloudWatch statistics of EC2 and RDS instances, one row per (resource, metric, statistic, day).
+-- Daily CloudWatch statistics of RDS DB instances, one row per (resource, metric, statistic, day).
 -- Every metrics snapshot repeats the last 14 days, so each day is taken from the latest snapshot that
 -- has it (a later snapshot sees late datapoints an earlier one missed). Days accumulate across
--- snapshots: the history is longer than one snapshot's 14 days.
+-- snapshots: the history is longer than one snapshot's 14 days. (EC2 instances' CPU is read in
+-- int_waste__instance_findings, which takes the latest value of a day only for the days it needs.)
 -- window_end_date is the day after the last whole day the metrics source's latest ok snapshot covers
 -- (its last_ok_snapshot_date): the waste rules count their windows back from it.
-with ec2_metrics as (
-    select * from staging.stg_aws__ec2_instance_metrics
-),
-
-rds_metrics as (
+with rds_metrics as (
     select * from staging.stg_aws__rds_instance_metrics
 ),
 
@@ -16,44 +13,18 @@ source_snapshots as (
     select * from intermediate.int_aws__source_snapshots
 ),
 
-unioned as (
+latest_per_day as (
     select
         resource_type                                               as metric_source,
         account_id,
         region,
-        instance_id                                                 as resource_id,
-        metric_name,
-        statistic,
-        metric_date,
-        metric_value,
-        snapshot_date
-    from ec2_metrics
-    union all
-    select
-        resource_type,
-        account_id,
-        region,
-        db_instance_id,
-        metric_name,
-        statistic,
-        metric_date,
-        metric_value,
-        snapshot_date
-    from rds_metrics
-),
-
-latest_per_day as (
-    select
-        metric_source,
-        account_id,
-        region,
-        resource_id,
+        db_instance_id                                              as resource_id,
         metric_name,
         statistic,
         metric_date,
         arg_max(metric_value, snapshot_date)                        as metric_value,
         max(snapshot_date)                                          as from_snapshot_date
-    from unioned
+    from rds_metrics
     group by all
 ),
 

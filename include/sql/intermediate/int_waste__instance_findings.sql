@@ -19,8 +19,12 @@ volumes as (
     select * from intermediate.int_waste__ebs_volumes
 ),
 
-daily_metrics as (
-    select * from intermediate.int_waste__daily_metrics
+-- daily average CPU: every statistics snapshot repeats the 14 days before it, and each day's value is the latest
+-- snapshot's that has it (a later snapshot sees late datapoints an earlier one missed)
+cpu_statistics as not materialized (
+    select account_id, region, instance_id, metric_date, metric_value, snapshot_date
+    from staging.stg_aws__ec2_instance_metrics
+    where metric_name = 'CPUUtilization' and statistic = 'Average'
 ),
 
 source_snapshots as (
@@ -125,28 +129,82 @@ instance_volumes as (
     group by all
 ),
 
-cpu as (
+-- an instance's window: the idle_instance_window_days days before its metrics source's latest ok snapshot
+cpu_sources as (
     select
-        daily_metrics.account_id,
-        daily_metrics.region,
-        daily_metrics.resource_id                                   as instance_id,
-        max(metric_value) filter (where in_window)                  as highest_daily_average_cpu,
-        count(*) filter (where in_window)                           as window_days,
-        max(metric_date) filter (where metric_value >= thresholds.idle_instance_max_cpu_percent)
+        account_id,
+        source_region                                               as region,
+        last_ok_snapshot_date                                       as window_end_date,
+        is_stale
+    from source_snapshots
+    where resource_type = 'ec2_instance_metric'
+),
+
+cpu_window_days as (
+    -- no window starts before the earliest source's: a constant bound, so only recent statistics are read
+    -- (taking the latest value of every day of the history was most of this model's cost)
+    select
+        account_id,
+        region,
+        instance_id,
+        metric_date,
+        arg_max(metric_value, snapshot_date)                        as metric_value
+    from cpu_statistics
+    where metric_date >= (select min(cpu_sources.window_end_date - thresholds.idle_instance_window_days)
+                          from cpu_sources cross join thresholds)
+    group by all
+),
+
+cpu_window as (
+    select
+        cpu_window_days.account_id,
+        cpu_window_days.region,
+        cpu_window_days.instance_id,
+        max(cpu_window_days.metric_value)                           as highest_daily_average_cpu,
+        count(*)                                                    as window_days,
+        bool_or(cpu_sources.is_stale)                               as metrics_are_stale
+    from cpu_window_days
+    join cpu_sources
+        on cpu_sources.account_id = cpu_window_days.account_id
+       and cpu_sources.region = cpu_window_days.region
+    cross join thresholds
+    where cpu_window_days.metric_date >= cpu_sources.window_end_date - thresholds.idle_instance_window_days
+      and cpu_window_days.metric_date < cpu_sources.window_end_date
+    group by all
+),
+
+idle_in_window as (
+    select cpu_window.account_id, cpu_window.region, cpu_window.instance_id
+    from cpu_window
+    cross join thresholds
+    where cpu_window.window_days >= thresholds.idle_instance_min_days
+      and cpu_window.highest_daily_average_cpu < thresholds.idle_instance_max_cpu_percent
+),
+
+cpu_history as (
+    -- the day after which an instance idle over its window stopped being busy: its whole history, read for those
+    -- instances alone
+    select
+        history.account_id,
+        history.region,
+        history.instance_id,
+        max(history.metric_date) filter (where history.metric_value >= thresholds.idle_instance_max_cpu_percent)
                                                                     as last_busy_date,
-        min(metric_date)                                            as first_metric_date,
-        bool_or(is_stale)                                           as metrics_are_stale
+        min(history.metric_date)                                    as first_metric_date
     from (
         select
-            daily_metrics.*,
-            metric_date >= window_end_date - thresholds.idle_instance_window_days
-                and metric_date < window_end_date                   as in_window
-        from daily_metrics
-        cross join thresholds
-        where metric_source = 'ec2_instance_metric'
-          and metric_name = 'CPUUtilization'
-          and statistic = 'Average'
-    ) as daily_metrics
+            cpu_statistics.account_id,
+            cpu_statistics.region,
+            cpu_statistics.instance_id,
+            cpu_statistics.metric_date,
+            arg_max(cpu_statistics.metric_value, cpu_statistics.snapshot_date) as metric_value
+        from cpu_statistics
+        semi join idle_in_window
+            on idle_in_window.account_id = cpu_statistics.account_id
+           and idle_in_window.region = cpu_statistics.region
+           and idle_in_window.instance_id = cpu_statistics.instance_id
+        group by all
+    ) as history
     cross join thresholds
     group by all
 ),
@@ -173,11 +231,11 @@ instances_enriched as (
         instance_volumes.volume_ids                                 as attached_volume_ids,
         instance_volumes.storage_cost_lines,
         volume_types.size_by_type,
-        cpu.highest_daily_average_cpu,
-        cpu.window_days,
-        cpu.last_busy_date,
-        cpu.first_metric_date,
-        cpu.metrics_are_stale
+        cpu_window.highest_daily_average_cpu,
+        cpu_window.window_days,
+        cpu_history.last_busy_date,
+        cpu_history.first_metric_date,
+        cpu_window.metrics_are_stale
     from current_instances
     left join stopped_history
         on stopped_history.account_id = current_instances.account_id
@@ -191,10 +249,14 @@ instances_enriched as (
         on volume_types.account_id = current_instances.account_id
        and volume_types.region = current_instances.region
        and volume_types.instance_id = current_instances.instance_id
-    left join cpu
-        on cpu.account_id = current_instances.account_id
-       and cpu.region = current_instances.region
-       and cpu.instance_id = current_instances.instance_id
+    left join cpu_window
+        on cpu_window.account_id = current_instances.account_id
+       and cpu_window.region = current_instances.region
+       and cpu_window.instance_id = current_instances.instance_id
+    left join cpu_history
+        on cpu_history.account_id = current_instances.account_id
+       and cpu_history.region = current_instances.region
+       and cpu_history.instance_id = current_instances.instance_id
 ),
 
 stopped_instances as (

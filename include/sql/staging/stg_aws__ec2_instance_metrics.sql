@@ -12,7 +12,6 @@ parsed as (
             "ResourceType": "VARCHAR",
             "Namespace": "VARCHAR",
             "MetricName": "VARCHAR",
-            "Dimensions": [{"Name": "VARCHAR", "Value": "VARCHAR"}],
             "Stat": "VARCHAR",
             "PeriodSeconds": "INTEGER",
             "Timestamp": "TIMESTAMPTZ",
@@ -31,7 +30,6 @@ renamed as (
         region,
         api.Namespace                                               as metric_namespace,
         api.MetricName                                              as metric_name,  -- CPUUtilization, mem_used_percent
-        map_from_entries(list_transform(api.Dimensions, lambda d: {'key': d.Name, 'value': d.Value})) as dimensions,
         api.Stat                                                    as statistic,  -- Average, Maximum
         api.PeriodSeconds                                           as period_seconds,
         cast(timezone('UTC', api.Timestamp) as date)                as metric_date,
