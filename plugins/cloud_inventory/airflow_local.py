@@ -12,7 +12,8 @@ The LocalExecutor's tasks talk to Airflow through its execution API, which `dags
 child process serves it on a free port of 127.0.0.1, with a JWT secret made for this run only. It is forked after
 Airflow is imported, so it does not import Airflow again, and it warms itself (an execution API's first request
 builds the routes of every API version, seconds of CPU) on the other core while this process checks the database
-and parses the DAGs. It is stopped when the run ends, whatever the outcome.
+and parses the DAGs. It is stopped when the run ends, whatever the outcome. While the run lasts, `dags test`
+looks for finished tasks every POLL_SECONDS instead of every second (`polling_faster`).
 """
 from __future__ import annotations
 
@@ -110,8 +111,8 @@ def run_dag(dag_id: str, logical_date: str, pool: str, slots: int) -> int:
 def preload(dag_id: str) -> None:
     """Before the executor forks its workers (and while the server warms up): the DAG's pipeline module
     (`cloud_inventory.pipeline.<dag_id>`, the project's convention) and, when it talks to AWS, the service models of
-    the types INVENTORY_RESOURCE_TYPES names (all by default), so that every task's process inherits them instead of importing and parsing them again
-    (about 0.4 s and 0.7 s of CPU a task)."""
+    the types INVENTORY_RESOURCE_TYPES names (all by default), so that every task's process inherits them instead
+    of importing and parsing them again (about 0.4 s and 0.7 s of CPU a task)."""
     name = f"cloud_inventory.pipeline.{dag_id}"
     if importlib.util.find_spec(name) is None:
         return
