@@ -17,7 +17,6 @@ import resource
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,10 +27,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+# the topology test's local PostgreSQL and ports, the same services this benchmark runs Airflow against
+from topology.native import POSTGRES, free_port, pg_admin, reachable  # noqa: E402
 AIRFLOW = Path(sys.executable).parent / "airflow"
 DAG_ID = "aws_inventory"
 POOL, POOL_SLOTS = "aws_inventory", 8
-POSTGRES = ("127.0.0.1", 5432)
 COMPONENTS = {"api-server": ["api-server"], "scheduler": ["scheduler"], "dag-processor": ["dag-processor"]}
 
 
@@ -71,41 +72,15 @@ def make_dag(env: dict[str, str], home: Path, snapshot: str, log: Path) -> dict:
             "tasks": task_instances(f"sqlite:///{database}") if database.exists() else []}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _postgres_up() -> bool:
-    try:
-        with socket.create_connection(POSTGRES, timeout=2):
-            return True
-    except OSError:
-        return False
-
-
-def _pg_admin(sql: str) -> None:
-    import psycopg2
-
-    connection = psycopg2.connect(host=POSTGRES[0], port=POSTGRES[1], user="postgres", dbname="postgres")
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-    finally:
-        connection.close()
-
-
 class SchedulerStack:
     """The Airflow components as processes, each in its own process group; `stop()` ends them and drops the DB."""
 
     def __init__(self, env: dict[str, str], home: Path, logs: Path) -> None:
         self.home, self.logs = home, logs
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.procs: dict[str, subprocess.Popen] = {}
-        self.db_name = f"bench_peers_{uuid.uuid4().hex[:10]}" if _postgres_up() else None
+        self.db_name = f"bench_peers_{uuid.uuid4().hex[:10]}" if reachable(*POSTGRES) else None
         self.db_url = (f"postgresql://postgres@{POSTGRES[0]}:{POSTGRES[1]}/{self.db_name}" if self.db_name
                        else f"sqlite:///{home / 'airflow.db'}")
         self._token = ""
@@ -139,7 +114,7 @@ class SchedulerStack:
         self.home.mkdir(parents=True, exist_ok=True)
         self.logs.mkdir(parents=True, exist_ok=True)
         if self.db_name:
-            _pg_admin(f'CREATE DATABASE "{self.db_name}"')
+            pg_admin(f'CREATE DATABASE "{self.db_name}"')
         self.airflow("db", "migrate")
         self.airflow("pools", "set", POOL, str(POOL_SLOTS), "AWS API callers (aws_inventory)")
         self.startup["db migrate + pool"] = time.monotonic() - started
@@ -249,7 +224,7 @@ class SchedulerStack:
                 pass
         self.procs.clear()
         if self.db_name:
-            _pg_admin(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
+            pg_admin(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
             self.db_name = None
 
     def __enter__(self) -> "SchedulerStack":

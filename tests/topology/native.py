@@ -120,7 +120,7 @@ def _redis_flush(db: int) -> None:
     redis.Redis(host=REDIS[0], port=REDIS[1], db=db, socket_timeout=5).flushdb()
 
 
-def _pg_admin(sql: str) -> None:
+def pg_admin(sql: str) -> None:
     import psycopg2
 
     conn = psycopg2.connect(host=POSTGRES[0], port=POSTGRES[1], user="postgres", dbname="postgres")
@@ -180,7 +180,7 @@ class NativeStack:
     # ---- lifecycle --------------------------------------------------------------------------------------
     def start(self) -> "NativeStack":
         started = time.monotonic()
-        _pg_admin(f'CREATE DATABASE "{self.db_name}"')
+        pg_admin(f'CREATE DATABASE "{self.db_name}"')
         self._db_created = True
         _redis_flush(REDIS_DB)
         smtp = ["--conn-type", "smtp", "--conn-host", "127.0.0.1", "--conn-port", "1025"]
@@ -239,7 +239,7 @@ class NativeStack:
             _redis_flush(REDIS_DB)
         finally:
             if self._db_created:
-                _pg_admin(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
+                pg_admin(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
                 self._db_created = False
 
     def __enter__(self) -> "NativeStack":
