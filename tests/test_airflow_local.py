@@ -4,11 +4,13 @@ on the emulator's demo estate through `airflow dags test --use-executor` gives t
 execution API server it started is gone when it returns."""
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 import socket
 import subprocess
+import sys
 import time
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
@@ -152,3 +154,33 @@ def test_only_dag_tests_own_sleep_is_shortened_and_only_within_the_block():
         assert not log.filter(log.makeRecord(log.name, logging.WARNING, __file__, 1, "No tasks to run. x", (), None))
         assert log.filter(log.makeRecord(log.name, logging.WARNING, __file__, 1, "Task failed", (), None))
     assert time.sleep is real_sleep and not log.filters
+
+
+def test_the_execution_api_serves_only_the_installed_task_sdks_version():
+    """In a process of its own (the cut changes Airflow's module state): after the cut the app answers the SDK's
+    version and refuses the oldest one, which Airflow itself serves for older workers."""
+    program = """
+import json
+from fastapi.testclient import TestClient
+from airflow.api_fastapi.execution_api import versions
+from airflow.sdk.api.datamodels._generated import API_VERSION
+from cloud_inventory import airflow_local
+
+oldest = versions.bundle.versions[-1].value
+cut = airflow_local.only_this_task_sdks_version()
+from airflow.api_fastapi.app import create_app
+client = TestClient(create_app(apps="execution"))
+status = {version: client.get("/execution/health", headers={"Airflow-API-Version": version}).status_code
+          for version in (API_VERSION, oldest)}
+print(json.dumps({"cut": cut, "oldest": oldest, "sdk": API_VERSION, "status": status,
+                  "served": [v.value for v in versions.bundle.versions]}))
+"""
+    env = {**os.environ, "AIRFLOW__API_AUTH__JWT_SECRET": "s" * 64, "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING"}
+    done = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+
+    assert result["cut"] is True
+    assert result["served"] == [result["sdk"]]
+    assert result["status"][result["sdk"]] == 200
+    assert result["status"][result["oldest"]] == 404  # no route of that version (Airflow itself answers 200)
