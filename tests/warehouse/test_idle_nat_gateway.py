@@ -24,7 +24,8 @@ SEEDS = PROJECT_ROOT / "include" / "config" / "seeds"
 ACCOUNT, REGION = "111111111111", "us-east-1"
 GB = 1024 ** 3
 DAY = date(2026, 3, 20)
-MODELS = ("intermediate/int_aws__source_snapshots.sql", "intermediate/int_waste__*.sql", "marts/waste.sql")
+MODELS = ("intermediate/int_aws__source_snapshots.sql", "intermediate/int_waste__*.sql",
+          "intermediate/int_pricing__*.sql", "marts/waste.sql")
 
 
 def seed(path: str, key: str, value: str, column: str) -> str:
