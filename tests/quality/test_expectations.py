@@ -179,11 +179,19 @@ insert into marts.cost_spikes values
     ('service_spend', '{ACCOUNT}', 'global', 'service', 'Amazon CloudWatch', '2026-11-20', 80.00, 4.00),
     ('log_ingestion', '{ACCOUNT}', 'us-east-1', 'log_group', '/aws/containerinsights/prod-eks/application',
      '2026-11-20', 60.00, 0.00);
+
+-- a gateway's two days, one without a price
+create table marts.nat_gateway_traffic (account_id varchar, region varchar, nat_gateway_id varchar,
+    traffic_date date, processed_bytes bigint, processed_usd decimal(14, 4));
+insert into marts.nat_gateway_traffic values
+    ('{ACCOUNT}', 'us-east-1', 'nat-1', '2026-11-19', 4294967296, 0.1800),
+    ('{ACCOUNT}', 'us-east-1', 'nat-1', '2026-11-20', 0, null);
 """
 
 MARTS = ("marts.inventory_current", "marts.inventory_history", "marts.resource_changes", "marts.waste",
          "marts.waste_summary", "marts.resource_lookup", "marts.subnet_utilization",
-         "marts.security_group_open_ingress", "marts.k8s_unhealthy", "marts.rightsizing", "marts.cost_spikes")
+         "marts.security_group_open_ingress", "marts.k8s_unhealthy", "marts.rightsizing", "marts.cost_spikes",
+         "marts.nat_gateway_traffic")
 
 UNIQUE_EC2 = "expect_compound_columns_to_be_unique(account_id, region, resource_id)"
 ACCOUNT_REGEX = "expect_column_values_to_match_regex(account_id)"
@@ -301,6 +309,12 @@ FAULTS = {
         f"""insert into marts.cost_spikes values
             ('lambda_spend', '{ACCOUNT}', 'global', 'service', 'AWS Lambda', '2026-11-20', 5.00, 1.00)""",
         ("marts.cost_spikes", "expect_column_values_to_be_in_set(spike_kind)"), "1 unexpected value: 'lambda_spend'"),
+    "gateway's day twice": (
+        f"""insert into marts.nat_gateway_traffic values
+            ('{ACCOUNT}', 'us-east-1', 'nat-1', '2026-11-20', 1, 0.0000)""",
+        ("marts.nat_gateway_traffic", "expect_compound_columns_to_be_unique(account_id, region, nat_gateway_id, "
+         "traffic_date)"),
+        f"1 duplicate id on 2 rows: {ACCOUNT}/us-east-1/nat-1/2026-11-20"),
     "resource twice in inventory_current": (
         f"""insert into marts.inventory_current values
             ('aws', '{ACCOUNT}', 'us-east-1', null, 'ec2_instance', 'i-1', 'web (again)')""",
@@ -421,10 +435,10 @@ def test_degraded_warehouse_fails_only_where_degraded(runs):
 
 def test_data_docs_show_the_latest_run_only(runs):
     docs = runs["docs"]
-    assert len(runs["clean_pages"]) == 18  # one validation page per table
+    assert len(runs["clean_pages"]) == 19  # one validation page per table
     assert "marts.waste" in runs["clean_index"] or "marts/waste" in runs["clean_index"]
     pages = sorted(p.relative_to(docs) for p in (docs / "validations").rglob("*.html"))
-    assert len(pages) == 18 and not set(pages) & set(runs["clean_pages"])  # replaced whole, nothing left over
+    assert len(pages) == 19 and not set(pages) & set(runs["clean_pages"])  # replaced whole, nothing left over
     assert all("scheduled__2026-11-20" in str(page) for page in pages)
     assert (docs / "index.html").exists()
     assert sorted(p.name for p in docs.parent.iterdir()) == ["data_docs"]  # no build folders left behind

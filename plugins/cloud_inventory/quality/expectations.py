@@ -290,8 +290,8 @@ def staging_spec(table: str, columns: list[str], regions: frozenset[str],
 # --- marts: explicit -----------------------------------------------------------------------------------------
 
 def mart_specs(regions: frozenset[str]) -> list[TableSpec]:
-    """The suites of the marts other tools query by name (design.md) and of the savings marts the digest and the
-    explorer read (rightsizing, cost_spikes), whole tables."""
+    """The suites of the marts other tools query by name (design.md) and of the cost marts beside them
+    (rightsizing, cost_spikes, nat_gateway_traffic), whole tables."""
     account = [account_id_format(), known_region(regions)]
     categories = in_set("category", WASTE_CATEGORIES, "a waste category nobody defined")
     return [
@@ -349,6 +349,12 @@ def mart_specs(regions: frozenset[str]) -> list[TableSpec]:
             in_set("spike_kind", SPIKE_KINDS, "a spike kind the model does not define"),
             non_negative_usd("day_usd"), non_negative_usd("baseline_median_usd"),
             *account), ("spike_kind", "resource_id", "spike_date")),
+        TableSpec("marts.nat_gateway_traffic", (
+            not_null("nat_gateway_id"), not_null("traffic_date"),
+            unique("account_id", "region", "nat_gateway_id", "traffic_date",
+                   purpose="a gateway's day on two rows (one row per gateway and day)"),
+            between("processed_bytes", 0, purpose="negative bytes"), non_negative_usd("processed_usd"),
+            *account), ("nat_gateway_id", "traffic_date")),
     ]
 
 
