@@ -18,7 +18,8 @@ from warehouse.conftest import model_folder, rows
 
 from . import estate
 
-MODELS = ("intermediate/int_aws__source_snapshots.sql", "intermediate/int_waste__*.sql", "marts/waste.sql",
+MODELS = ("intermediate/int_aws__source_snapshots.sql", "intermediate/int_waste__*.sql",
+          "intermediate/int_pricing__*.sql", "marts/waste.sql",
           "marts/waste_summary.sql")
 HOURS = Decimal(730)
 

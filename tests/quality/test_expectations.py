@@ -160,11 +160,38 @@ insert into marts.security_group_open_ingress values ('{ACCOUNT}', 'us-east-1', 
 create table marts.k8s_unhealthy (cluster varchar, account_id varchar, region varchar, namespace varchar,
     name varchar, problem varchar);
 insert into marts.k8s_unhealthy values ('prod-eks', '{ACCOUNT}', 'us-east-1', 'shop', 'web-1', 'crash_looping');
+
+-- a downsize, a proposal without memory data (no saving) and an unpriced one
+create table marts.rightsizing (resource_type varchar, account_id varchar, region varchar, resource_id varchar,
+    recommendation varchar, current_type varchar, max_cpu_percent double, current_monthly_usd decimal(12, 2),
+    proposed_monthly_usd decimal(12, 2), monthly_saving_usd decimal(12, 2));
+insert into marts.rightsizing values
+    ('ec2_instance', '{ACCOUNT}', 'us-east-1', 'i-1', 'downsize', 'm5.2xlarge', 21.5, 280.32, 140.16, 140.16),
+    ('rds_instance', '{ACCOUNT}', 'eu-west-1', 'orders-db', 'needs memory data', 'db.t3.medium', 0.0, 52.56, null,
+     null),
+    ('eks_nodegroup', '{OTHER}', 'us-east-1', 'prod-eks/general', 'downsize', 'm5.xlarge', 100.0, null, null, null);
+
+-- the same service spiking on two days, and a log group
+create table marts.cost_spikes (spike_kind varchar, account_id varchar, region varchar, resource_type varchar,
+    resource_id varchar, spike_date date, day_usd decimal(12, 2), baseline_median_usd decimal(12, 2));
+insert into marts.cost_spikes values
+    ('service_spend', '{ACCOUNT}', 'global', 'service', 'Amazon CloudWatch', '2026-11-19', 64.30, 4.00),
+    ('service_spend', '{ACCOUNT}', 'global', 'service', 'Amazon CloudWatch', '2026-11-20', 80.00, 4.00),
+    ('log_ingestion', '{ACCOUNT}', 'us-east-1', 'log_group', '/aws/containerinsights/prod-eks/application',
+     '2026-11-20', 60.00, 0.00);
+
+-- a gateway's two days, one without a price
+create table marts.nat_gateway_traffic (account_id varchar, region varchar, nat_gateway_id varchar,
+    traffic_date date, processed_bytes bigint, processed_usd decimal(14, 4));
+insert into marts.nat_gateway_traffic values
+    ('{ACCOUNT}', 'us-east-1', 'nat-1', '2026-11-19', 4294967296, 0.1800),
+    ('{ACCOUNT}', 'us-east-1', 'nat-1', '2026-11-20', 0, null);
 """
 
 MARTS = ("marts.inventory_current", "marts.inventory_history", "marts.resource_changes", "marts.waste",
          "marts.waste_summary", "marts.resource_lookup", "marts.subnet_utilization",
-         "marts.security_group_open_ingress", "marts.k8s_unhealthy")
+         "marts.security_group_open_ingress", "marts.k8s_unhealthy", "marts.rightsizing", "marts.cost_spikes",
+         "marts.nat_gateway_traffic")
 
 UNIQUE_EC2 = "expect_compound_columns_to_be_unique(account_id, region, resource_id)"
 ACCOUNT_REGEX = "expect_column_values_to_match_regex(account_id)"
@@ -251,6 +278,43 @@ FAULTS = {
         "update marts.subnet_utilization set percent_used = 101 where subnet_id = 'subnet-1'",
         ("marts.subnet_utilization", "expect_column_values_to_be_between(percent_used)"),
         "1 unexpected value: 101 (subnet-1/vpc-1)"),
+    "resource twice in rightsizing": (
+        f"""insert into marts.rightsizing values
+            ('ec2_instance', '{ACCOUNT}', 'us-east-1', 'i-1', 'no smaller size', 'm5.2xlarge', 21.5, 280.32, null,
+             null)""",
+        ("marts.rightsizing", "expect_compound_columns_to_be_unique(resource_type, account_id, region, resource_id)"),
+        f"1 duplicate id on 2 rows: ec2_instance/{ACCOUNT}/us-east-1/i-1"),
+    "unknown recommendation": (
+        "update marts.rightsizing set recommendation = 'upsize' where resource_id = 'orders-db'",
+        ("marts.rightsizing", "expect_column_values_to_be_in_set(recommendation)"), "1 unexpected value: 'upsize'"),
+    "smaller size that costs more": (
+        "update marts.rightsizing set proposed_monthly_usd = 300.00, monthly_saving_usd = -19.68 "
+        "where resource_id = 'i-1' and recommendation = 'downsize'",
+        ("marts.rightsizing", "expect_column_values_to_be_between(monthly_saving_usd)"),
+        "1 unexpected value: -19.68 (ec2_instance/i-1)"),
+    "CPU peak over 100 %": (
+        "update marts.rightsizing set max_cpu_percent = 140 where resource_type = 'eks_nodegroup'",
+        ("marts.rightsizing", "expect_column_values_to_be_between(max_cpu_percent)"),
+        "1 unexpected value: 140 (eks_nodegroup/prod-eks/general)"),
+    "negative spike dollars": (
+        "update marts.cost_spikes set day_usd = -1 where resource_type = 'log_group'",
+        ("marts.cost_spikes", "expect_column_values_to_be_between(day_usd)"),
+        "1 unexpected value: -1 (log_ingestion//aws/containerinsights/prod-eks/application/2026-11-20)"),
+    "spike twice for one day": (
+        "update marts.cost_spikes set spike_date = '2026-11-20' where spike_date = '2026-11-19'",
+        ("marts.cost_spikes", "expect_compound_columns_to_be_unique(spike_kind, account_id, region, resource_id, "
+         "spike_date)"),
+        f"1 duplicate id on 2 rows: service_spend/{ACCOUNT}/global/Amazon CloudWatch/2026-11-20"),
+    "unknown spike kind": (
+        f"""insert into marts.cost_spikes values
+            ('lambda_spend', '{ACCOUNT}', 'global', 'service', 'AWS Lambda', '2026-11-20', 5.00, 1.00)""",
+        ("marts.cost_spikes", "expect_column_values_to_be_in_set(spike_kind)"), "1 unexpected value: 'lambda_spend'"),
+    "gateway's day twice": (
+        f"""insert into marts.nat_gateway_traffic values
+            ('{ACCOUNT}', 'us-east-1', 'nat-1', '2026-11-20', 1, 0.0000)""",
+        ("marts.nat_gateway_traffic", "expect_compound_columns_to_be_unique(account_id, region, nat_gateway_id, "
+         "traffic_date)"),
+        f"1 duplicate id on 2 rows: {ACCOUNT}/us-east-1/nat-1/2026-11-20"),
     "resource twice in inventory_current": (
         f"""insert into marts.inventory_current values
             ('aws', '{ACCOUNT}', 'us-east-1', null, 'ec2_instance', 'i-1', 'web (again)')""",
@@ -371,10 +435,10 @@ def test_degraded_warehouse_fails_only_where_degraded(runs):
 
 def test_data_docs_show_the_latest_run_only(runs):
     docs = runs["docs"]
-    assert len(runs["clean_pages"]) == 16  # one validation page per table
+    assert len(runs["clean_pages"]) == 19  # one validation page per table
     assert "marts.waste" in runs["clean_index"] or "marts/waste" in runs["clean_index"]
     pages = sorted(p.relative_to(docs) for p in (docs / "validations").rglob("*.html"))
-    assert len(pages) == 16 and not set(pages) & set(runs["clean_pages"])  # replaced whole, nothing left over
+    assert len(pages) == 19 and not set(pages) & set(runs["clean_pages"])  # replaced whole, nothing left over
     assert all("scheduled__2026-11-20" in str(page) for page in pages)
     assert (docs / "index.html").exists()
     assert sorted(p.name for p in docs.parent.iterdir()) == ["data_docs"]  # no build folders left behind

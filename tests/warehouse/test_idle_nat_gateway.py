@@ -24,7 +24,8 @@ SEEDS = PROJECT_ROOT / "include" / "config" / "seeds"
 ACCOUNT, REGION = "111111111111", "us-east-1"
 GB = 1024 ** 3
 DAY = date(2026, 3, 20)
-MODELS = ("intermediate/int_aws__source_snapshots.sql", "intermediate/int_waste__*.sql", "marts/waste.sql")
+MODELS = ("intermediate/int_aws__source_snapshots.sql", "intermediate/int_waste__*.sql",
+          "intermediate/int_pricing__*.sql", "marts/waste.sql")
 
 
 def seed(path: str, key: str, value: str, column: str) -> str:
@@ -33,31 +34,32 @@ def seed(path: str, key: str, value: str, column: str) -> str:
     return found
 
 
-def write(lake: Lake, day: date, gateways: dict[str, str], traffic: dict[str, dict[str, dict[date, float]]]) -> None:
-    """One snapshot on `day`: gateways (id -> state), their byte statistics (id -> metric -> day -> GB) for the 14
-    days before it, and ok manifests of both sources."""
+def write(lake: Lake, day: date, gateways: dict[str, str], traffic: dict[str, dict[str, dict[date, float]]],
+          region: str = REGION) -> None:
+    """One snapshot on `day` in `region`: gateways (id -> state), their byte statistics (id -> metric -> day -> GB)
+    for the 14 days before it, and ok manifests of both sources."""
     at = datetime(day.year, day.month, day.day, 6, tzinfo=timezone.utc)
     nat_entry, metric_entry = BY_NAME["nat_gateway"], BY_NAME["nat_gateway_metric"]
     nats = [to_row(nat_entry, {"NatGatewayId": nat_id, "State": state, "SubnetId": "subnet-1", "VpcId": "vpc-1",
                                "ConnectivityType": "public", "Tags": [{"Key": "Name", "Value": nat_id}]},
-                   account_id=ACCOUNT, region=REGION, snapshot_date=day, snapshot_at=at, run_id="crafted")
+                   account_id=ACCOUNT, region=region, snapshot_date=day, snapshot_at=at, run_id="crafted")
             for nat_id, state in gateways.items()]
     metrics = [to_row(metric_entry, {
         "ResourceType": "nat_gateway", "ResourceId": nat_id, "Namespace": "AWS/NATGateway", "MetricName": metric,
         "Dimensions": [{"Name": "NatGatewayId", "Value": nat_id}], "Stat": "Sum", "PeriodSeconds": 86400,
         "Timestamp": datetime(d.year, d.month, d.day, tzinfo=timezone.utc), "Value": gb * GB},
-        account_id=ACCOUNT, region=REGION, snapshot_date=day, snapshot_at=at, run_id="crafted")
+        account_id=ACCOUNT, region=region, snapshot_date=day, snapshot_at=at, run_id="crafted")
         for nat_id, by_metric in traffic.items() for metric, by_day in by_metric.items()
         for d, gb in by_day.items() if day - timedelta(days=14) <= d < day]
     outcomes = []
     for entry, table in ((nat_entry, nats), (metric_entry, metrics)):
-        lake.write_table(lake.aws_partition(entry.name, day, ACCOUNT, REGION),
+        lake.write_table(lake.aws_partition(entry.name, day, ACCOUNT, region),
                          pa.Table.from_pylist(table, schema=AWS_SCHEMA))
         outcome = Outcome(entry.name, rows=len(table))
         outcome.finish("ok")
         outcomes.append(outcome)
     write_manifest(lake, snapshot_date=day, run_id="crafted", account_id=ACCOUNT, account_name="prod",
-                   region=REGION, outcomes=outcomes)
+                   region=region, outcomes=outcomes)
 
 
 def days(first: date, count: int, gb: float = 0.0) -> dict[date, float]:

@@ -29,6 +29,7 @@ from .conftest import PROJECT_ROOT, model_folder, rows
 SEEDS = PROJECT_ROOT / "include" / "config" / "seeds"
 DICTIONARY = PROJECT_ROOT / "docs" / "data-dictionary"
 MODELS = ("intermediate/int_aws__source_snapshots.sql", "intermediate/int_waste__*.sql",
+          "intermediate/int_pricing__*.sql",
           "intermediate/int_inventory__eks_nodegroup_instances.sql", "intermediate/int_inventory__accounts.sql",
           "intermediate/int_k8s__latest_dumps.sql", "intermediate/int_rightsizing__*.sql", "marts/rightsizing.sql")
 ACCOUNT, US, EU = "111111111111", "us-east-1", "eu-west-1"  # the demo accounts file's prod account

@@ -26,7 +26,8 @@ from .conftest import PROJECT_ROOT, build_world, rows
 PROD, STAGING, DEV = estate.PROD, estate.STAGING, estate.DEV
 US, EU = estate.US, estate.EU
 SEEDS = PROJECT_ROOT / "include" / "config" / "seeds"
-MODELS = ("intermediate/int_aws__source_snapshots.sql", "intermediate/int_waste__*.sql", "marts/waste.sql",
+MODELS = ("intermediate/int_aws__source_snapshots.sql", "intermediate/int_waste__*.sql",
+          "intermediate/int_pricing__*.sql", "marts/waste.sql",
           "marts/waste_summary.sql")
 DICTIONARY = PROJECT_ROOT / "docs" / "data-dictionary"
 CATEGORIES = {"stopped_instance", "unattached_volume", "unassociated_eip", "orphaned_snapshot", "old_snapshot",
@@ -134,8 +135,8 @@ def waste(con) -> list[dict]:
 def test_builds_every_model_and_records_its_time(built):
     stats = {r["model"]: r for r in rows(built["con"], "select * from meta.model_stats where layer <> 'staging'")}
     expected = {"intermediate.int_aws__source_snapshots", "marts.waste", "marts.waste_summary"}
-    expected |= {f"intermediate.{path.stem}" for path in (PROJECT_ROOT / "include" / "sql" / "intermediate")
-                 .glob("int_waste__*.sql")}
+    expected |= {f"intermediate.{path.stem}" for pattern in ("int_waste__*.sql", "int_pricing__*.sql")
+                 for path in (PROJECT_ROOT / "include" / "sql" / "intermediate").glob(pattern)}
     assert set(stats) == expected
     for model in ("marts.waste", "marts.waste_summary", "intermediate.int_waste__prices",
                   "intermediate.int_waste__thresholds"):

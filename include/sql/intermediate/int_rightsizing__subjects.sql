@@ -12,11 +12,11 @@
 -- A node group's peaks are its nodes' highest; its days are its least-measured node's (every node must be
 -- under the thresholds, on enough days).
 with ec2_instances as (
-    select * from staging.stg_aws__ec2_instances
+    select * from intermediate.int_pricing__ec2_instances  -- with its price key's parts (price_variant)
 ),
 
 db_instances as (
-    select * from staging.stg_aws__rds_instances
+    select * from intermediate.int_pricing__rds_instances  -- with its price key's parts (price_variant)
 ),
 
 nodegroups as (
@@ -52,16 +52,6 @@ in_waste as (
 current_instances as (
     select
         ec2_instances.*,
-        -- the same rule as int_waste__instance_findings.price_variant: the on-demand price key's operating
-        -- system part, spot and dedicated tenancy give keys the price table does not hold
-        case
-            when lower(ec2_instances.platform) = 'windows' then 'windows'
-            when ec2_instances.platform_details is null or ec2_instances.platform_details = 'Linux/UNIX' then 'linux'
-            else lower(replace(ec2_instances.platform_details, ' ', '-'))
-        end
-        || case when ec2_instances.instance_lifecycle is not null then ':' || ec2_instances.instance_lifecycle else '' end
-        || case when coalesce(ec2_instances.tenancy, 'default') <> 'default' then ':' || ec2_instances.tenancy else '' end
-                                                                    as price_variant,
         source_snapshots.is_stale,
         source_snapshots.latest_run_date                            as as_of_date,
         in_waste.resource_id is not null                            as is_in_waste,
@@ -145,12 +135,7 @@ rds_instances as (
         'db.'                                                       as type_prefix,
         current_db_instances.instance_class[4:]                     as catalog_type,
         'rds'                                                       as price_service,
-        -- the same deployment rule as int_waste__rds_findings
-        current_db_instances.engine || ':' || case
-            when current_db_instances.db_cluster_id is not null then 'cluster-member'
-            when current_db_instances.is_multi_az then 'multi-az'
-            else 'single-az'
-        end                                                         as price_variant,
+        current_db_instances.price_variant,
         1                                                           as node_count,
         cast([] as varchar[])                                       as node_ids,
         usage.max_cpu_percent,

@@ -7,7 +7,7 @@
 --     idle_instance_window_days days and a highest daily average CPUUtilization under
 --     idle_instance_max_cpu_percent; costs a month of its on-demand compute.
 with instances as (
-    select * from staging.stg_aws__ec2_instances
+    select * from intermediate.int_pricing__ec2_instances  -- with its price key (price_variant, price_key)
 ),
 
 -- the history the rules need, narrow: every snapshot of every instance is read here
@@ -214,16 +214,6 @@ instances_enriched as (
         current_instances.*,
         coalesce(cast(timezone('UTC', state_transition_at) as date), stopped_history.first_seen_stopped_date)
                                                                     as stopped_since,
-        -- the on-demand price key's operating system part; anything but plain Linux or Windows (RHEL,
-        -- SUSE, SQL Server, ...), spot and dedicated tenancy get keys the price table does not hold
-        case
-            when lower(platform) = 'windows' then 'windows'
-            when platform_details is null or platform_details = 'Linux/UNIX' then 'linux'
-            else lower(replace(platform_details, ' ', '-'))
-        end
-        || case when instance_lifecycle is not null then ':' || instance_lifecycle else '' end
-        || case when coalesce(tenancy, 'default') <> 'default' then ':' || tenancy else '' end
-                                                                    as price_variant,
         instance_volumes.volume_count,
         instance_volumes.volume_gib,
         instance_volumes.volumes_not_in_inventory,
@@ -303,7 +293,7 @@ idle_instances as (
         format('{} {} running; highest daily average CPU {}% over the last {} days (idle under {}%)',
                instance_type, price_variant, round(highest_daily_average_cpu, 1), window_days,
                thresholds.idle_instance_max_cpu_percent)            as detail,
-        [{'price_key': 'ec2:' || instance_type || ':' || price_variant,
+        [{'price_key': price_key,
           'quantity': thresholds.hours_per_month, 'unit': 'hour'}]  as cost_lines,
         cast([] as varchar[])                                       as includes_resource_ids,
         is_stale or coalesce(metrics_are_stale, false)              as is_stale,

@@ -5,7 +5,7 @@
 --     some form, is left out). Wasteful since the day after the last day with a connection, or the
 --     first day the statistics know of.
 with db_instances as (
-    select * from staging.stg_aws__rds_instances
+    select * from intermediate.int_pricing__rds_instances  -- with its price key (deployment, price_key)
 ),
 
 daily_metrics as (
@@ -72,22 +72,13 @@ idle_db_instances as (
         format('{} {} {}, {} GiB {}; no connections on any of the last {} days',
                instance_class, engine, deployment, allocated_storage_gib, storage_type, connections.window_days)
                                                                     as detail,
-        [{'price_key': 'rds:' || instance_class || ':' || engine || ':' || deployment,
+        [{'price_key': price_key,
           'quantity': thresholds.hours_per_month, 'unit': 'hour'}]  as cost_lines,
         [current_db_instances.db_instance_id]                       as includes_resource_ids,
         current_db_instances.is_stale or coalesce(connections.metrics_are_stale, false) as is_stale,
         current_db_instances.snapshot_date                          as observed_on,
         current_db_instances.as_of_date
-    from (
-        select
-            *,
-            case
-                when db_cluster_id is not null then 'cluster-member'  -- Aurora: priced per engine, not here
-                when is_multi_az then 'multi-az'
-                else 'single-az'
-            end                                                     as deployment
-        from current_db_instances
-    ) as current_db_instances
+    from current_db_instances
     join connections
         on connections.account_id = current_db_instances.account_id
        and connections.region = current_db_instances.region

@@ -45,12 +45,12 @@ def print_marts(warehouse: Path) -> None:
                  "select account_name, region, resource_name, resource_id, detail, est_monthly_usd from marts.waste "
                  "where category = 'idle_nat_gateway' order by est_monthly_usd desc nulls last")
         _section(con, "NAT gateways: data processed and its cost over the days of statistics "
-                      "(intermediate.int_waste__nat_gateway_traffic)",
-                 "select account_id, region, nat_gateway_id, count(*) as days, "
-                 "round(sum(processed_bytes) / 1024 ^ 3, 1) as processed_gb, "
-                 "round(sum(bytes_out_to_destination) / 1024 ^ 3, 1) as out_to_destination_gb, "
+                      "(marts.nat_gateway_traffic)",
+                 "select account_name, region, nat_gateway_name, nat_gateway_id, count(*) as days, "
+                 "round(sum(processed_gb), 1) as processed_gb, "
+                 "round(sum(bytes_out_to_destination_gb), 1) as out_to_destination_gb, "
                  "cast(round(sum(processed_usd), 2) as decimal(12, 2)) as processing_usd "
-                 "from intermediate.int_waste__nat_gateway_traffic group by all order by processing_usd desc")
+                 "from marts.nat_gateway_traffic group by all order by processing_usd desc")
         _section(con, "Cost spikes: log ingestion and service spend (marts.cost_spikes)",
                  "select spike_date, spike_kind, account_name, region, resource_id, day_usd, baseline_median_usd, "
                  "ratio, cluster, evicted_pods, crash_looping_pods from marts.cost_spikes "

@@ -5,7 +5,9 @@ rightsizing, the smaller sizes of the same family; every RDS (class, engine, dep
 classes; the EBS volume types present (storage, and IOPS / throughput where the type bills them); snapshots
 (standard and archive) where snapshots are; public IPv4 where Elastic IPs are; each load balancer kind present;
 NAT gateway hours and processed GB where NAT gateways are; CloudWatch Logs ingestion and storage where log
-groups are. The EC2 operating-system part is computed as int_waste__instance_findings computes `price_variant`.
+groups are. EC2 and RDS keys are not computed here: the models that key them for the marts
+(include/sql/intermediate/int_pricing__ec2_instances, int_pricing__rds_instances) run over the recent snapshots, so
+the keys asked are exactly the keys the marts look up.
 """
 from __future__ import annotations
 
@@ -13,30 +15,22 @@ from dataclasses import dataclass
 from cloud_inventory.lake import Lake
 from cloud_inventory.pricing.catalog import EBS_IOPS_USAGE, smaller_sizes
 from cloud_inventory.warehouse import sources as lake_sources
+from cloud_inventory.warehouse.runner import SQL_DIR
 
 # A week of snapshots, not only the latest: an account that failed today still has its prices asked.
 RECENT_DAYS = 7
+# resource type -> the models that key its prices: (its staging model, the model adding price_key), run over its
+# recent snapshots; `source` is then that model's rows
+_KEYED_BY = {
+    "ec2_instance": ("staging.stg_aws__ec2_instances", "intermediate.int_pricing__ec2_instances"),
+    "rds_instance": ("staging.stg_aws__rds_instances", "intermediate.int_pricing__rds_instances"),
+}
 # resource type -> SQL over `source` (its recent snapshots) giving (region, price_key, family_of) rows;
 # family_of: the key's instance type / class when smaller sizes are wanted too
 _NEEDS = {
-    "ec2_instance": """
-        select region, 'ec2:' || (raw ->> '$.InstanceType') || ':' || (
-            case
-                when lower(raw ->> '$.Platform') = 'windows' then 'windows'
-                when raw ->> '$.PlatformDetails' is null or raw ->> '$.PlatformDetails' = 'Linux/UNIX' then 'linux'
-                else lower(replace(raw ->> '$.PlatformDetails', ' ', '-'))
-            end
-            || case when raw ->> '$.InstanceLifecycle' is not null then ':' || (raw ->> '$.InstanceLifecycle') else '' end
-            || case when coalesce(raw ->> '$.Placement.Tenancy', 'default') <> 'default'
-                    then ':' || (raw ->> '$.Placement.Tenancy') else '' end) as price_key,
-            raw ->> '$.InstanceType' as family_of
-        from source where state not in ('terminated', 'shutting-down')""",
-    "rds_instance": """
-        select region, 'rds:' || (raw ->> '$.DBInstanceClass') || ':' || (raw ->> '$.Engine') || ':' ||
-            case when raw ->> '$.DBClusterIdentifier' is not null then 'cluster-member'
-                 when cast(raw ->> '$.MultiAZ' as boolean) then 'multi-az' else 'single-az' end as price_key,
-            raw ->> '$.DBInstanceClass' as family_of
-        from source""",
+    "ec2_instance": "select region, price_key, instance_type as family_of from source "
+                    "where state not in ('terminated', 'shutting-down')",
+    "rds_instance": "select region, price_key, instance_class as family_of from source",
     "ebs_volume": "select region, 'ebs:' || coalesce(raw ->> '$.VolumeType', 'unknown') || ':storage' as price_key, "
                   "raw ->> '$.VolumeType' as family_of from source",
     "ebs_snapshot": "select region, unnest(['ebs:snapshot:standard', 'ebs:snapshot:archive']) as price_key, "
@@ -67,6 +61,22 @@ def recent_files(lake: Lake, source: lake_sources.LakeSource, days: int = RECENT
     return [f for day in recent for f in lake_sources.list_files(lake, source, survey.entries[day], day)]
 
 
+def _model_sql(relation: str) -> str:
+    layer, name = relation.split(".")
+    return (SQL_DIR / layer / f"{name}.sql").read_text().strip().rstrip(";")
+
+
+def _source_sql(con, resource_type: str, source: lake_sources.LakeSource) -> str:
+    """The rows `source` stands for: the lake dataset's, or those of the model that keys its prices (built over the
+    dataset as a warehouse build builds it, its staging model first)."""
+    if resource_type not in _KEYED_BY:
+        return f"select * from {source.name}"
+    staging, keyed = _KEYED_BY[resource_type]
+    con.execute("create schema if not exists staging")
+    con.execute(f"create or replace table {staging} as {_model_sql(staging)}")
+    return _model_sql(keyed)
+
+
 def _with_smaller(price_key: str, family_of: str | None) -> tuple[str, ...]:
     if not family_of or not price_key.startswith(("ec2:", "rds:")):
         return ()
@@ -89,7 +99,8 @@ def needs_from_lake(lake: Lake) -> list[Need]:
                 continue
             lake_sources.bind(con, lake, source, files)  # as a build reads the dataset
             for region, price_key, family_of in con.execute(
-                    f"with source as (select * from {source.name}) select distinct * from ({sql})").fetchall():
+                    f"with source as ({_source_sql(con, resource_type, source)}) "
+                    f"select distinct * from ({sql})").fetchall():
                 if not price_key or not region:
                     continue
                 keys = [price_key]

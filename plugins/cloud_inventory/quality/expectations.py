@@ -47,6 +47,9 @@ WASTE_CATEGORIES = (
 # that day plus this slack (late starts, retries). A Kubernetes dump's snapshot_date is its own UTC date.
 WINDOW_SLACK_HOURS = 2.0
 CHANGE_KINDS = ("created", "deleted", "modified", "added", "removed")
+RIGHTSIZING_TYPES = ("ec2_instance", "rds_instance", "eks_nodegroup")
+RIGHTSIZING_RECOMMENDATIONS = ("downsize", "needs memory data", "no smaller size")
+SPIKE_KINDS = ("log_ingestion", "service_spend")
 OPEN_CIDRS = ("0.0.0.0/0", "::/0")
 DOCS_SITE = "cloud_inventory"
 SAMPLE = 5  # unexpected values named in observed_value
@@ -287,7 +290,8 @@ def staging_spec(table: str, columns: list[str], regions: frozenset[str],
 # --- marts: explicit -----------------------------------------------------------------------------------------
 
 def mart_specs(regions: frozenset[str]) -> list[TableSpec]:
-    """The suites of the marts other tools query by name (design.md), whole tables."""
+    """The suites of the marts other tools query by name (design.md) and of the cost marts beside them
+    (rightsizing, cost_spikes, nat_gateway_traffic), whole tables."""
     account = [account_id_format(), known_region(regions)]
     categories = in_set("category", WASTE_CATEGORIES, "a waste category nobody defined")
     return [
@@ -327,6 +331,30 @@ def mart_specs(regions: frozenset[str]) -> list[TableSpec]:
             *account), ("security_group_id",)),
         TableSpec("marts.k8s_unhealthy", (
             not_null("cluster"), not_null("problem"), *account), ("cluster", "namespace", "name")),
+        TableSpec("marts.rightsizing", (
+            not_null("resource_id"),
+            unique("resource_type", "account_id", "region", "resource_id",
+                   purpose="a resource with two recommendations (one row per resource)"),
+            in_set("resource_type", RIGHTSIZING_TYPES, "a resource type rightsizing does not judge"),
+            in_set("recommendation", RIGHTSIZING_RECOMMENDATIONS, "a recommendation the model does not define"),
+            not_null("current_type"),
+            between("max_cpu_percent", 0, 100, purpose="a CPU peak outside 0-100 %"),
+            non_negative_usd("current_monthly_usd"), non_negative_usd("proposed_monthly_usd"),
+            between("monthly_saving_usd", 0, purpose="a smaller size that costs more (a saving below 0)"),
+            *account), ("resource_type", "resource_id")),
+        TableSpec("marts.cost_spikes", (
+            not_null("resource_id"), not_null("spike_date"),
+            unique("spike_kind", "account_id", "region", "resource_id", "spike_date",
+                   purpose="a spike on two rows (one row per kind, resource and day)"),
+            in_set("spike_kind", SPIKE_KINDS, "a spike kind the model does not define"),
+            non_negative_usd("day_usd"), non_negative_usd("baseline_median_usd"),
+            *account), ("spike_kind", "resource_id", "spike_date")),
+        TableSpec("marts.nat_gateway_traffic", (
+            not_null("nat_gateway_id"), not_null("traffic_date"),
+            unique("account_id", "region", "nat_gateway_id", "traffic_date",
+                   purpose="a gateway's day on two rows (one row per gateway and day)"),
+            between("processed_bytes", 0, purpose="negative bytes"), non_negative_usd("processed_usd"),
+            *account), ("nat_gateway_id", "traffic_date")),
     ]
 
 
