@@ -5,8 +5,6 @@ clients keep) with a plain-text alternative. Every value from the inventory is e
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.mime.multipart import MIMEMultipart
@@ -330,53 +328,22 @@ def explorer_url() -> str | None:
 def send(message: MIMEMultipart, conn_id: str = "smtp_default") -> None:
     """Send a whole message (text and HTML alternatives) as the connection `conn_id` says.
 
-    The SMTP provider's hook reads the connection through public properties (host, port, SSL, STARTTLS and its
-    certificate check, login, OAuth2 token, timeout, retry_limit), but its one public sender, send_email_smtp, builds
-    an HTML-only message and the client it logs in is private. So the client is opened here from those properties
-    as SmtpHook.get_conn opens it (_logged_in), and each attempt (1 + retry_limit) connects anew: a connection a
-    send failed on is not reused."""
+    The SMTP provider's one public sender, send_email_smtp, builds an HTML-only message, so the client its hook
+    opens and logs in (SSL, STARTTLS and its certificate check, login or OAuth2, its own connection retries) sends
+    ours; the provider's own test_connection reaches that client the same way. Each attempt (1 + retry_limit)
+    connects anew: a connection a send failed on is not reused."""
     import smtplib
 
     from airflow.providers.smtp.hooks.smtp import SmtpHook
 
-    hook = SmtpHook(smtp_conn_id=conn_id)
-    hook.smtp_connection = hook.get_connection(conn_id)
     recipients = [address.strip() for address in message["To"].split(",") if address.strip()]
-    for attempt in range(hook.smtp_retry_limit + 1):
-        try:
-            with _logged_in(hook) as client:
-                client.sendmail(message["From"], recipients, message.as_string())
-            return
-        except (smtplib.SMTPException, OSError):
-            if attempt == hook.smtp_retry_limit:
-                raise
-
-
-@contextmanager
-def _logged_in(hook) -> Iterator:
-    """An smtplib client logged in as SmtpHook.get_conn logs in: SSL unless the connection's extra says
-    disable_ssl, then STARTTLS unless disable_tls, certificates checked unless ssl_context is "none"; XOAUTH2 with
-    the extra's access_token when auth_type is oauth2, else the login and password when both are set. Quits on
-    leaving."""
-    import smtplib
-    import ssl
-
-    from airflow.providers.smtp.hooks.smtp import build_xoauth2_string
-
-    if hook.ssl_context not in (None, "default", "none"):
-        raise ValueError(f"the SMTP connection's ssl_context is 'default' or 'none', not {hook.ssl_context!r}")
-    context = None if hook.ssl_context == "none" else ssl.create_default_context()
-    address = {"host": hook.host, "timeout": hook.timeout, **({"port": hook.port} if hook.port else {})}
-    with smtplib.SMTP_SSL(context=context, **address) if hook.use_ssl else smtplib.SMTP(**address) as client:
-        if hook.smtp_starttls:
-            client.starttls(context=context)
-            client.ehlo()
-        if hook.auth_type == "oauth2":
-            user, token = hook.smtp_user or hook.from_email, hook.access_token
-            if not user or not token:  # the hook's client-credentials flow (MSAL) is its private business
-                raise ValueError("an oauth2 SMTP connection needs a login (or from_email) and an access_token in "
-                                 "its extra to send the digest")
-            client.auth("XOAUTH2", lambda _=None: build_xoauth2_string(user, token))
-        elif hook.smtp_user and hook.smtp_password:
-            client.login(hook.smtp_user, hook.smtp_password)
-        yield client
+    failed = 0
+    while True:
+        with SmtpHook(smtp_conn_id=conn_id) as hook:  # connected and logged in (get_conn)
+            try:
+                hook._smtp_client.sendmail(message["From"], recipients, message.as_string())  # noqa: SLF001
+                return
+            except (smtplib.SMTPException, OSError):
+                failed += 1
+                if failed > hook.smtp_retry_limit:
+                    raise
