@@ -108,6 +108,20 @@ def _unordered(con) -> Iterator[None]:
 
 
 @contextmanager
+def _one_thread_per_query(con) -> Iterator[None]:
+    """A daily build runs THREADS models at a time, each query on DuckDB's one thread: the models keep the cores
+    busy between them. A table a query wrote on several threads leaves each thread's last, partial row group in
+    memory, for the next checkpoint to compress, on one thread, inside whichever model's commit triggers it and
+    while the other model waits (0.3-0.6 s for each current-state table of the bench lake); written on one thread,
+    the table is on disk when its query ends. Like preserve_insertion_order, the setting is the database's."""
+    con.execute("set threads = 1")
+    try:
+        yield
+    finally:
+        con.execute("reset threads")
+
+
+@contextmanager
 def warehouse_lock(warehouse: Path) -> Iterator[None]:
     """One writer at a time (the marts build, the quality run): each copies the file, so two at once would
     lose one's work. Readers never take it."""
@@ -325,7 +339,8 @@ class Build:
         running: dict[Future, Model] = {}
         stats: dict[str, dict] = {}
         try:
-            with _unordered(con), ThreadPoolExecutor(THREADS, thread_name_prefix="models") as pool:
+            with _unordered(con), _one_thread_per_query(con), \
+                    ThreadPoolExecutor(THREADS, thread_name_prefix="models") as pool:
                 while pending or running:
                     for model in [m for m in pending if not m.refs & unbuilt][:THREADS - len(running)]:
                         pending.remove(model)
