@@ -10,7 +10,8 @@ replaces the old one in one rename.
   when its SQL, or the SQL of any model beneath it, changed, or when a model beneath it was built whole.
 - Each model runs in one statement; its rows and seconds go to `meta.model_stats`. The lake is surveyed in a
   background thread while models run, and only the dates its writer marked as written since the last build are
-  listed (listing.py); a daily build runs its models two at a time, each once the models it reads are built.
+  listed (listing.py); a daily build runs its models two at a time, each once the models it reads are built, each
+  query on one DuckDB thread (_one_thread_per_query), while its copy of the warehouse is written back to disk.
 - Only a complete build is renamed onto the warehouse path. An analyst with the old file open keeps
   reading the old file (the rename does not touch it); new connections open the new one. A failed
   build deletes its file and raises ModelError naming the model and its file: the previous warehouse
