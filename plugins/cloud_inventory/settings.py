@@ -187,7 +187,7 @@ def load() -> Settings:
         task_retries=_int("INVENTORY_TASK_RETRIES", 3),
         retry_delay_seconds=_float("INVENTORY_RETRY_DELAY_SECONDS", 60.0),
         k8s_schedule=os.environ.get("INVENTORY_K8S_SCHEDULE", "").strip() or "*/15 * * * *",
-        warehouse_memory_limit=_memory("INVENTORY_WAREHOUSE_MEMORY_LIMIT", "3.5GB"),
+        warehouse_memory_limit=_memory("INVENTORY_WAREHOUSE_MEMORY_LIMIT", "3GB"),
         dump_limits=_dump_limits(),
         resource_types=_names("INVENTORY_RESOURCE_TYPES"),
         whats_new_email=_choice("INVENTORY_WHATS_NEW_EMAIL", WHATS_NEW_EMAILS),

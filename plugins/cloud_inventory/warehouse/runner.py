@@ -10,7 +10,8 @@ replaces the old one in one rename.
   when its SQL, or the SQL of any model beneath it, changed, or when a model beneath it was built whole.
 - Each model runs in one statement; its rows and seconds go to `meta.model_stats`. The lake is surveyed in a
   background thread while models run, and only the dates its writer marked as written since the last build are
-  listed (listing.py); a daily build runs its models two at a time, each once the models it reads are built.
+  listed (listing.py); a daily build runs its models two at a time, each once the models it reads are built, each
+  query on one DuckDB thread (_one_thread_per_query), while its copy of the warehouse is written back to disk.
 - Only a complete build is renamed onto the warehouse path. An analyst with the old file open keeps
   reading the old file (the rename does not touch it); new connections open the new one. A failed
   build deletes its file and raises ModelError naming the model and its file: the previous warehouse
@@ -108,6 +109,20 @@ def _unordered(con) -> Iterator[None]:
 
 
 @contextmanager
+def _one_thread_per_query(con) -> Iterator[None]:
+    """A daily build runs THREADS models at a time, each query on DuckDB's one thread: the models keep the cores
+    busy between them. A table a query wrote on several threads leaves each thread's last, partial row group in
+    memory, for the next checkpoint to compress, on one thread, inside whichever model's commit triggers it and
+    while the other model waits (0.3-0.6 s for each current-state table of the bench lake); written on one thread,
+    the table is on disk when its query ends. Like preserve_insertion_order, the setting is the database's."""
+    con.execute("set threads = 1")
+    try:
+        yield
+    finally:
+        con.execute("reset threads")
+
+
+@contextmanager
 def warehouse_lock(warehouse: Path) -> Iterator[None]:
     """One writer at a time (the marts build, the quality run): each copies the file, so two at once would
     lose one's work. Readers never take it."""
@@ -137,6 +152,23 @@ def replacing(warehouse: Path, target: Path) -> Iterator[None]:
             leftover.unlink(missing_ok=True)
         shutil.rmtree(target.with_name(target.name + ".tmp"), ignore_errors=True)  # DuckDB's spill folder
         raise
+
+
+def write_back(path: Path) -> threading.Thread:
+    """Have the kernel write `path` to disk in a background thread (an fsync, which waits on the disk, not the CPU).
+    A daily build's copy of the warehouse (900 MB on the bench lake) is all dirty pages, too few for the kernel to
+    start writing them before their 30 s expiry: DuckDB's first checkpoint, inside whichever model's commit crosses
+    checkpoint_threshold, would otherwise write them all while both model threads wait on it."""
+    def sync() -> None:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    thread = threading.Thread(target=sync, name="warehouse-write-back", daemon=True)
+    thread.start()
+    return thread
 
 
 def remove_dead_builds(warehouse: Path) -> list[Path]:
@@ -199,6 +231,7 @@ class Build:
 
         started = time.monotonic()
         target = self.warehouse.with_name(f"{self.warehouse.name}.build-{self.build_id}")
+        written_back: threading.Thread | None = None
         result = BuildResult(self.build_id, self.warehouse, self.full_refresh)
         # surveyed in the background from now on, in the order the models read the sources (a selective build
         # surveys only what its models read: it records nothing of the lake)
@@ -210,6 +243,7 @@ class Build:
                 if not self.full_refresh:
                     with result.timed("copy"):
                         shutil.copyfile(self.warehouse, target)
+                    written_back = write_back(target)
                 con = duckdb.connect(str(target))
                 try:
                     if not self.full_refresh and not self._compatible(con):
@@ -225,6 +259,8 @@ class Build:
                         con.execute("checkpoint")
                 finally:
                     con.close()
+                    if written_back:
+                        written_back.join()
         finally:
             self.listing.close()
             result.phases["list"] = round(self.listing.waited, 3)
@@ -304,7 +340,8 @@ class Build:
         running: dict[Future, Model] = {}
         stats: dict[str, dict] = {}
         try:
-            with _unordered(con), ThreadPoolExecutor(THREADS, thread_name_prefix="models") as pool:
+            with _unordered(con), _one_thread_per_query(con), \
+                    ThreadPoolExecutor(THREADS, thread_name_prefix="models") as pool:
                 while pending or running:
                     for model in [m for m in pending if not m.refs & unbuilt][:THREADS - len(running)]:
                         pending.remove(model)
