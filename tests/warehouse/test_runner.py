@@ -609,3 +609,30 @@ def test_amend_replaces_the_warehouse_whole_or_leaves_it_as_it_was(tmp_path, mon
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         assert con.execute("select * from dq.notes order by all").fetchall() == [("new",), ("old",)]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["warehouse.duckdb", "warehouse.duckdb.lock"]
+
+
+def test_a_daily_builds_queries_run_on_one_duckdb_thread_and_the_setting_is_restored_after(tmp_path):
+    from cloud_inventory.warehouse.runner import _one_thread_per_query
+
+    threads = "select current_setting('threads')"
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    default = con.execute(threads).fetchone()[0]
+    with _one_thread_per_query(con):
+        assert con.execute(threads).fetchone()[0] == 1
+        assert con.cursor().execute(threads).fetchone()[0] == 1  # the database's setting: every model's cursor
+    assert con.execute(threads).fetchone()[0] == default  # the full build's threads
+    con.close()
+
+
+def test_write_back_syncs_the_copy_in_the_background_and_leaves_it_as_it_was(tmp_path):
+    from cloud_inventory.warehouse.runner import write_back
+
+    copy = tmp_path / "warehouse.duckdb.build-x"
+    copy.write_bytes(os.urandom(1 << 20))
+    before = copy.read_bytes()
+
+    thread = write_back(copy)
+    thread.join(30)
+
+    assert not thread.is_alive() and thread.daemon
+    assert copy.read_bytes() == before
