@@ -21,12 +21,18 @@ deployments as (
     from db_instances
 ),
 
+variants as (
+    select
+        *,
+        engine || ':' || deployment                                 as price_variant
+    from deployments
+),
+
 final as (
     select
         *,
-        engine || ':' || deployment                                 as price_variant,
-        'rds:' || instance_class || ':' || engine || ':' || deployment as price_key
-    from deployments
+        'rds:' || instance_class || ':' || price_variant            as price_key
+    from variants
 )
 
 select * from final
